@@ -1,0 +1,3 @@
+"""Commands of this group are registered on the shared app."""
+
+from latticework.cli.app import app  # noqa: F401
