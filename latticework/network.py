@@ -1,0 +1,698 @@
+"""The alliance network: graphs built from event dicts, and the measures the reports rest on.
+
+Everything here is a pure function over lists of event dicts (ONTOLOGY.md), so it works the same on
+text-coded events, on imported datasets and on hand-built test lists. igraph and leidenalg do the graph
+work; this module only decides *what* the graph is (which events link whom, with which sign) and
+combines their results. Formulas are in each docstring and in docs/network.md.
+"""
+
+from __future__ import annotations
+
+import calendar
+import random
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import igraph as ig
+import leidenalg
+import numpy as np
+
+#: Event types whose parties are ordered (actors → targets); everything else links all parties symmetrically.
+DIRECTED_TYPES = ("AID", "ACCUSE", "THREATEN", "REQUEST")
+SYMMETRIC_TYPES = ("CONSULT", "AGREE", "COOPERATE")
+#: Sign and size of one event's contribution to a tie. Cooperation is positive, hostility negative;
+#: a signed agreement or joint exercise says more about alignment than a meeting does.
+TYPE_WEIGHTS: dict[str, float] = {
+    "CONSULT": 1.0, "AGREE": 2.0, "COOPERATE": 2.0, "AID": 2.0, "REQUEST": 0.5,
+    "ACCUSE": -1.0, "THREATEN": -2.0,
+}
+#: Components up to this many actors get an exact frustration index (2^(n-1) bipartitions).
+EXACT_FRUSTRATION_LIMIT = 18
+_SEASONS = {"21": (3, 5), "22": (6, 8), "23": (9, 11), "24": (12, 14)}  # winter runs into next year
+
+
+class NetworkError(ValueError):
+    """A bad window or date given by the user; the message is one line."""
+
+
+def date_bounds(value: str | None) -> tuple[date, date] | None:
+    """First and last day an EDTF date (`2024`, `2024-07`, `2024-07-28`, season `2024-22`) can mean."""
+    if not value:
+        return None
+    m = re.fullmatch(r"(-?\d{4})(?:-(\d{2})(?:-(\d{2}))?)?", value.strip())
+    if not m:
+        return None
+    y = int(m.group(1))
+    mo, d = m.group(2), m.group(3)
+    try:
+        if mo is None:
+            return date(y, 1, 1), date(y, 12, 31)
+        if mo in _SEASONS:
+            a, b = _SEASONS[mo]
+            by, bm = (y + 1, b - 12) if b > 12 else (y, b)
+            return date(y, a, 1), date(by, bm, calendar.monthrange(by, bm)[1])
+        mi = int(mo)
+        if d is None:
+            return date(y, mi, 1), date(y, mi, calendar.monthrange(y, mi)[1])
+        day = date(y, mi, int(d))
+        return day, day
+    except ValueError:
+        return None
+
+
+def _bound(value: str | None, end: bool) -> date | None:
+    if value is None:
+        return None
+    b = date_bounds(value)
+    if b is None:
+        raise NetworkError(f"not a date: {value!r} (use YYYY, YYYY-MM or YYYY-MM-DD)")
+    return b[1] if end else b[0]
+
+
+def event_key(e: dict[str, Any], i: int = 0) -> str:
+    """The id reports cite; imported and coded events normally carry `event_id`."""
+    return str(e.get("event_id") or f"{e.get('doc_id', 'event')}#{i}")
+
+
+def in_window(e: dict[str, Any], since: date | None, until: date | None) -> bool:
+    """An event belongs to the window holding the first day its date can mean.
+
+    Assigning by the start day keeps every event in exactly one of a series of adjacent windows
+    (a year-precision date does not count once per month). An undated event is placed at its document's
+    `published` date when the event dict carries one, else it only enters unbounded windows.
+    """
+    if since is None and until is None:
+        return True
+    b = date_bounds(e.get("date") or e.get("published"))
+    if b is None:
+        return False
+    return (since is None or b[0] >= since) and (until is None or b[0] <= until)
+
+
+@dataclass
+class Edge:
+    """One tie of one layer: `symmetric` (unordered pair) or a directed type layer (source → target)."""
+
+    source: str
+    target: str
+    layer: str
+    count: int = 0
+    weight: float = 0.0
+    types: Counter = field(default_factory=Counter)
+    modes: Counter = field(default_factory=Counter)
+    weight_by_type: dict[str, float] = field(default_factory=dict)
+    frameworks: Counter = field(default_factory=Counter)
+    event_ids: list[str] = field(default_factory=list)
+    first: str | None = None
+    last: str | None = None
+
+    @property
+    def directed(self) -> bool:
+        return self.layer != "symmetric"
+
+
+@dataclass
+class Tie:
+    """All layers between two actors collapsed into one signed, undirected tie (what the measures use)."""
+
+    a: str
+    b: str
+    count: int = 0
+    positive: float = 0.0
+    negative: float = 0.0  # stored as a positive magnitude
+    types: Counter = field(default_factory=Counter)
+    frameworks: Counter = field(default_factory=Counter)
+    event_ids: list[str] = field(default_factory=list)
+    first: str | None = None
+    last: str | None = None
+
+    @property
+    def net(self) -> float:
+        return self.positive - self.negative
+
+    @property
+    def sign(self) -> int:
+        return (self.net > 0) - (self.net < 0)
+
+
+@dataclass
+class Network:
+    """Actors, layered edges and collapsed ties for one window, plus the events behind them."""
+
+    nodes: list[str]
+    edges: list[Edge]
+    ties: dict[tuple[str, str], Tie]
+    events: dict[str, dict[str, Any]]
+    since: str | None = None
+    until: str | None = None
+
+    def positive_graph(self) -> ig.Graph:
+        """Undirected graph of cooperation: ties with positive weight, `weight` = summed positive weight."""
+        idx = {n: i for i, n in enumerate(self.nodes)}
+        pairs = [(idx[t.a], idx[t.b]) for t in self.ties.values() if t.positive > 0]
+        w = [t.positive for t in self.ties.values() if t.positive > 0]
+        g = ig.Graph(n=len(self.nodes), edges=pairs, directed=False)
+        g.vs["name"] = self.nodes
+        g.es["weight"] = w
+        return g
+
+    def signed_graph(self) -> ig.Graph:
+        """Undirected graph of ties with non-zero net weight; `sign` = ±1, `weight` = net weight."""
+        idx = {n: i for i, n in enumerate(self.nodes)}
+        ties = [t for t in self.ties.values() if t.sign != 0]
+        g = ig.Graph(n=len(self.nodes), edges=[(idx[t.a], idx[t.b]) for t in ties], directed=False)
+        g.vs["name"] = self.nodes
+        g.es["sign"] = [t.sign for t in ties]
+        g.es["weight"] = [t.net for t in ties]
+        return g
+
+    def layer_graph(self, layer: str) -> ig.Graph:
+        """Directed graph of one directed layer (AID, ACCUSE, THREATEN, REQUEST) with counts as weight."""
+        idx = {n: i for i, n in enumerate(self.nodes)}
+        es = [e for e in self.edges if e.layer == layer]
+        g = ig.Graph(n=len(self.nodes), edges=[(idx[e.source], idx[e.target]) for e in es], directed=True)
+        g.vs["name"] = self.nodes
+        g.es["weight"] = [float(e.count) for e in es]
+        return g
+
+
+def _later(a: str | None, b: str | None, first: bool) -> str | None:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    ka, kb = date_bounds(a), date_bounds(b)
+    if ka is None or kb is None:
+        return a
+    return (a if ka[0] <= kb[0] else b) if first else (a if ka[0] >= kb[0] else b)
+
+
+def event_pairs(e: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(source, target, layer) for every tie an event makes.
+
+    Directed types link each actor to each target; symmetric types link every pair of parties;
+    MOBILIZE and events with a single party make no tie (they still add their actors as nodes).
+    """
+    t = e.get("type")
+    actors = list(dict.fromkeys(e.get("actors") or []))
+    targets = list(dict.fromkeys(e.get("targets") or []))
+    if t in DIRECTED_TYPES:
+        return [(a, b, t) for a in actors for b in targets if a != b]
+    if t in SYMMETRIC_TYPES:
+        parties = sorted(set(actors) | set(targets))
+        return [(a, b, "symmetric") for i, a in enumerate(parties) for b in parties[i + 1:]]
+    return []
+
+
+def build_network(events: Iterable[dict[str, Any]], since: str | None = None, until: str | None = None,
+                  actors: Sequence[str] | None = None) -> Network:
+    """The network of the events dated in [since, until] (inclusive, any EDTF precision).
+
+    Edge weight = Σ TYPE_WEIGHTS[type] over the edge's events; a tie's positive and negative parts sum
+    the positive and negative weights of all its layers in both directions. `actors`, when given,
+    restricts the network to those actors (a region): other parties are dropped from each event.
+    """
+    lo, hi = _bound(since, end=False), _bound(until, end=True)
+    keep = set(actors) if actors is not None else None
+    edges: dict[tuple[str, str, str], Edge] = {}
+    ties: dict[tuple[str, str], Tie] = {}
+    nodes: dict[str, None] = {}
+    used: dict[str, dict[str, Any]] = {}
+    for i, e in enumerate(events):
+        if not in_window(e, lo, hi):
+            continue
+        if keep is not None:
+            e = {**e, "actors": [a for a in e.get("actors") or [] if a in keep],
+                 "targets": [a for a in e.get("targets") or [] if a in keep]}
+            if not e["actors"] and not e["targets"]:
+                continue
+        key = event_key(e, i)
+        used[key] = e
+        for a in list(e.get("actors") or []) + list(e.get("targets") or []):
+            nodes.setdefault(a, None)
+        t = e.get("type") or ""
+        w = TYPE_WEIGHTS.get(t, 0.0)
+        d = e.get("date")
+        for s, o, layer in event_pairs(e):
+            ed = edges.get((s, o, layer))
+            if ed is None:
+                ed = edges[(s, o, layer)] = Edge(s, o, layer)
+            ed.count += 1
+            ed.weight += w
+            ed.types[t] += 1
+            if e.get("mode"):
+                ed.modes[e["mode"]] += 1
+            ed.weight_by_type[t] = ed.weight_by_type.get(t, 0.0) + w
+            if e.get("framework"):
+                ed.frameworks[e["framework"]] += 1
+            ed.event_ids.append(key)
+            ed.first, ed.last = _later(ed.first, d, True), _later(ed.last, d, False)
+            a, b = (s, o) if s < o else (o, s)
+            tie = ties.get((a, b))
+            if tie is None:
+                tie = ties[(a, b)] = Tie(a, b)
+            tie.count += 1
+            if w > 0:
+                tie.positive += w
+            else:
+                tie.negative -= w
+            tie.types[t] += 1
+            if e.get("framework"):
+                tie.frameworks[e["framework"]] += 1
+            if not tie.event_ids or tie.event_ids[-1] != key:
+                tie.event_ids.append(key)
+            tie.first, tie.last = _later(tie.first, d, True), _later(tie.last, d, False)
+    return Network(sorted(nodes), list(edges.values()), ties, used, since, until)
+
+
+# --------------------------------------------------------------------------------------------- centrality
+
+def centrality(net: Network) -> list[dict[str, Any]]:
+    """Hub ranking over the cooperation (positive) graph G+, best first.
+
+    - strength s_i = Σ_j w+_ij (weighted degree: summed positive tie weight);
+    - betweenness b_i = Σ_{s≠i≠t} σ_st(i)/σ_st over shortest paths with edge length 1/w+
+      (strong ties are short), for unordered pairs s, t;
+    - eigenvector e_i: leading eigenvector of the weighted adjacency W+, scaled so max e = 1;
+    - hub score h_i = (s_i/max s + b_i/max b + e_i) / 3, in [0, 1] (a term is 0 when its max is 0).
+    """
+    g = net.positive_graph()
+    n = g.vcount()
+    if n == 0:
+        return []
+    strength = g.strength(weights="weight") if g.ecount() else [0.0] * n
+    if g.ecount():
+        between = g.betweenness(weights=[1.0 / w for w in g.es["weight"]], directed=False)
+        eig = g.eigenvector_centrality(weights="weight", scale=True)
+    else:
+        between, eig = [0.0] * n, [0.0] * n
+    smax, bmax = max(strength) or 1.0, max(between) or 1.0
+    rows = []
+    for i, name in enumerate(g.vs["name"]):
+        hub = (strength[i] / smax + between[i] / bmax + eig[i]) / 3
+        rows.append({"actor": name, "strength": round(strength[i], 6), "betweenness": round(between[i], 6),
+                     "eigenvector": round(eig[i], 6), "hub_score": round(hub, 6)})
+    rows.sort(key=lambda r: (-r["hub_score"], -r["strength"], r["actor"]))
+    for k, r in enumerate(rows, 1):
+        r["rank"] = k
+    return rows
+
+
+# --------------------------------------------------------------------------------------------- communities
+
+def communities(net: Network, seed: int = 0) -> dict[str, Any]:
+    """Leiden communities of G+ maximising modularity, and that modularity.
+
+    Q = (1/2m) Σ_ij [w_ij − s_i s_j / 2m] δ(c_i, c_j), with m = Σ w (total positive weight).
+    Actors with no positive tie form their own singleton communities.
+    """
+    g = net.positive_graph()
+    if g.ecount() == 0:
+        return {"membership": {n: i for i, n in enumerate(g.vs["name"])}, "modularity": 0.0, "communities": []}
+    part = leidenalg.find_partition(g, leidenalg.ModularityVertexPartition, weights="weight", seed=seed)
+    membership = list(part.membership)
+    q = g.modularity(membership, weights="weight")
+    groups: dict[int, list[str]] = defaultdict(list)
+    for name, c in zip(g.vs["name"], membership, strict=True):
+        groups[c].append(name)
+    order = sorted(groups.values(), key=lambda m: (-len(m), m))
+    relabel = {n: k for k, members in enumerate(order) for n in members}
+    return {"membership": relabel, "modularity": round(float(q), 6), "communities": [sorted(m) for m in order]}
+
+
+# --------------------------------------------------------------------------------------------- balance
+
+def _violations(sign: np.ndarray, u: np.ndarray, v: np.ndarray, sides: np.ndarray) -> np.ndarray:
+    """Frustrated edges per bipartition row: positive across, or negative within."""
+    cross = sides[:, u] != sides[:, v]
+    return np.where(sign > 0, cross, ~cross).sum(axis=1)
+
+
+def _exact_frustration(k: int, u: np.ndarray, v: np.ndarray, sign: np.ndarray) -> tuple[int, np.ndarray]:
+    best, best_sides = len(sign) + 1, np.zeros(k, dtype=bool)
+    total = 1 << max(k - 1, 0)
+    bits = np.arange(1, k, dtype=np.int64)
+    for start in range(0, total, 1 << 15):
+        xs = np.arange(start, min(total, start + (1 << 15)), dtype=np.int64)
+        sides = np.zeros((len(xs), k), dtype=bool)
+        if k > 1:
+            sides[:, 1:] = ((xs[:, None] >> (bits - 1)) & 1).astype(bool)
+        viol = _violations(sign, u, v, sides)
+        j = int(viol.argmin())
+        if viol[j] < best:
+            best, best_sides = int(viol[j]), sides[j].copy()
+    return best, best_sides
+
+
+def _local_search(S: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Flip single actors while that lowers frustration; Δ for flipping i is x_i (S x)_i."""
+    x = x.copy()
+    sx = S @ x
+    while True:
+        gain = x * sx
+        i = int(gain.argmin())
+        if gain[i] >= 0:
+            return x
+        x[i] = -x[i]
+        sx += 2 * x[i] * S[:, i]
+
+
+def _heuristic_frustration(k: int, u: np.ndarray, v: np.ndarray, sign: np.ndarray,
+                           seed: int) -> tuple[int, np.ndarray]:
+    S = np.zeros((k, k), dtype=np.int64)
+    S[u, v] = sign
+    S[v, u] = sign
+    starts = [np.ones(k, dtype=np.int64)]
+    vals, vecs = np.linalg.eigh(S.astype(float))
+    starts.append(np.where(vecs[:, -1] >= 0, 1, -1).astype(np.int64))
+    rng = np.random.default_rng(seed)
+    starts += [rng.choice(np.array([-1, 1]), size=k) for _ in range(8)]
+    best, best_x = len(sign) + 1, starts[0]
+    for s in starts:
+        x = _local_search(S, s)
+        f = int(((S * np.outer(x, x)) < 0).sum() // 2)
+        if f < best:
+            best, best_x = f, x
+    return best, best_x < 0
+
+
+def _triangle_lower_bound(tris: list[tuple[int, int, int]], unbalanced: list[bool],
+                          eid: dict[tuple[int, int], int]) -> int:
+    """Edge-disjoint unbalanced triangles, packed greedily: each needs its own frustrated edge."""
+    used: set[int] = set()
+    n = 0
+    for (a, b, c), bad in zip(tris, unbalanced, strict=True):
+        if not bad:
+            continue
+        es = {eid[(min(a, b), max(a, b))], eid[(min(b, c), max(b, c))], eid[(min(a, c), max(a, c))]}
+        if used.isdisjoint(es):
+            used |= es
+            n += 1
+    return n
+
+
+def balance(net: Network, anchor: str | None = None, seed: int = 0) -> dict[str, Any]:
+    """Structural balance of the signed graph (sign of each tie's net weight) and the best two blocs.
+
+    - triads: triangles of signed ties; a triad is balanced when the product of its signs is +;
+      balanced_share = balanced / triads (1.0 means no tension: "the enemy of my enemy is my friend").
+    - frustration index L = min over bipartitions (X, Y) of #(negative ties inside X or Y) +
+      #(positive ties between X and Y): the fewest sign changes that make the graph balanced.
+      Exact (all 2^(n−1) bipartitions) for components of ≤ EXACT_FRUSTRATION_LIMIT actors; larger
+      components use local search from spectral and random starts (an upper bound), and
+      `frustration_lower_bound` counts edge-disjoint unbalanced triangles (each forces one change).
+    - blocs: the minimising bipartition of the largest component; bloc "A" holds `anchor` (default:
+      the top hub), "B" the other side; actors outside that component get no bloc.
+    """
+    g = net.signed_graph()
+    names = g.vs["name"]
+    tris = [tuple(t) for t in g.list_triangles()] if g.ecount() else []
+    signs = g.es["sign"] if g.ecount() else []
+    eid = {(min(e.source, e.target), max(e.source, e.target)): e.index for e in g.es}
+    unbalanced = []
+    for a, b, c in tris:
+        p = signs[eid[(min(a, b), max(a, b))]] * signs[eid[(min(b, c), max(b, c))]] * signs[eid[(min(a, c), max(a, c))]]
+        unbalanced.append(p < 0)
+    n_tri = len(tris)
+    balanced = n_tri - sum(unbalanced)
+    frustration, exact, side_of = 0, True, {}
+    comps = [c for c in g.connected_components() if len(c) > 1]
+    for comp in comps:
+        sub = g.induced_subgraph(comp)
+        u = np.array([e.source for e in sub.es], dtype=np.int64)
+        v = np.array([e.target for e in sub.es], dtype=np.int64)
+        s = np.array(sub.es["sign"], dtype=np.int64)
+        if len(comp) <= EXACT_FRUSTRATION_LIMIT:
+            f, sides = _exact_frustration(len(comp), u, v, s)
+        else:
+            f, sides = _heuristic_frustration(len(comp), u, v, s, seed)
+            exact = False
+        frustration += f
+        for vid, side in zip(sub.vs["name"], sides, strict=True):
+            side_of[vid] = bool(side)
+    lower = frustration if exact else _triangle_lower_bound(tris, unbalanced, eid)
+    exact = exact or lower == frustration  # a heuristic value that meets the bound is optimal
+    blocs: dict[str, str] = {}
+    if comps:
+        main = max(comps, key=len)
+        members = [names[i] for i in main]
+        if anchor not in members:
+            hubs = [r["actor"] for r in centrality(net) if r["actor"] in members]
+            anchor = hubs[0] if hubs else members[0]
+        for m in members:
+            blocs[m] = "A" if side_of[m] == side_of[anchor] else "B"
+    return {
+        "triads": n_tri, "balanced_triads": balanced,
+        "balanced_share": round(balanced / n_tri, 6) if n_tri else None,
+        "signed_ties": g.ecount(), "negative_ties": sum(1 for x in signs if x < 0),
+        "frustration": frustration, "frustration_exact": exact, "frustration_lower_bound": lower,
+        "blocs": blocs, "anchor": anchor,
+    }
+
+
+# --------------------------------------------------------------------------------------------- change
+
+def month_windows(start: str, end: str, months: int = 12, step: int = 1) -> list[tuple[str, str]]:
+    """Rolling windows of `months` months, advancing by `step` months, from start to end (YYYY-MM)."""
+    lo, hi = _bound(start, end=False), _bound(end, end=True)
+    assert lo is not None and hi is not None
+    out = []
+    y, m = lo.year, lo.month
+    while True:
+        ey, em = y + (m - 1 + months - 1) // 12, (m - 1 + months - 1) % 12 + 1
+        if date(ey, em, 1) > hi:
+            break
+        out.append((f"{y:04d}-{m:02d}", f"{ey:04d}-{em:02d}"))
+        y, m = y + (m - 1 + step) // 12, (m - 1 + step) % 12 + 1
+    return out
+
+
+def window_summary(net: Network, seed: int = 0) -> dict[str, Any]:
+    """One row of the per-window series: size, top hub, modularity, balance."""
+    cen = centrality(net)
+    com = communities(net, seed)
+    bal = balance(net, seed=seed)
+    return {
+        "since": net.since, "until": net.until, "events": len(net.events), "actors": len(net.nodes),
+        "ties": len(net.ties), "positive_weight": round(sum(t.positive for t in net.ties.values()), 3),
+        "negative_weight": round(sum(t.negative for t in net.ties.values()), 3),
+        "top_hub": cen[0]["actor"] if cen else None, "top_hub_score": cen[0]["hub_score"] if cen else None,
+        "modularity": com["modularity"], "communities": len(com["communities"]),
+        "balanced_share": bal["balanced_share"], "frustration": bal["frustration"],
+    }
+
+
+def series(events: Sequence[dict[str, Any]], windows: Sequence[tuple[str, str]], seed: int = 0,
+           actors: Sequence[str] | None = None) -> list[dict[str, Any]]:
+    """window_summary for each (since, until) window."""
+    return [window_summary(build_network(events, s, u, actors), seed) for s, u in windows]
+
+
+def tie_changes(before: Network, after: Network, top: int = 10) -> dict[str, list[dict[str, Any]]]:
+    """How cooperation moved between two windows.
+
+    - new: ties present after but not before;
+    - strengthened: ties whose positive weight grew (Δ = w+_after − w+_before > 0), largest first;
+    - grew_most: the `top` dyads by Δ of positive weight, new ties included;
+    - soured: dyads whose negative weight grew.
+    """
+    rows = []
+    for key in set(before.ties) | set(after.ties):
+        b, a = before.ties.get(key), after.ties.get(key)
+        rows.append({
+            "a": key[0], "b": key[1],
+            "before": round(b.net, 3) if b else 0.0, "after": round(a.net, 3) if a else 0.0,
+            "delta_positive": round((a.positive if a else 0.0) - (b.positive if b else 0.0), 3),
+            "delta_negative": round((a.negative if a else 0.0) - (b.negative if b else 0.0), 3),
+            "is_new": b is None and a is not None,
+            "event_ids": a.event_ids if a else [],
+        })
+    rows.sort(key=lambda r: (-r["delta_positive"], r["a"], r["b"]))
+    return {
+        "new": [r for r in rows if r["is_new"]],
+        "strengthened": [r for r in rows if not r["is_new"] and r["delta_positive"] > 0],
+        "grew_most": [r for r in rows if r["delta_positive"] > 0][:top],
+        "soured": sorted([r for r in rows if r["delta_negative"] > 0], key=lambda r: -r["delta_negative"]),
+    }
+
+
+# --------------------------------------------------------------------------------------------- frameworks
+
+def framework_view(net: Network) -> list[dict[str, Any]]:
+    """Which frameworks (QUAD, IP4, TSCF, GCAP, RAA, …) link which actors, by number of events."""
+    acc: dict[str, dict[str, Any]] = {}
+    for key, e in net.events.items():
+        fw = e.get("framework")
+        if not fw:
+            continue
+        r = acc.setdefault(fw, {"framework": fw, "events": 0, "actors": set(), "ties": set(), "event_ids": []})
+        r["events"] += 1
+        r["actors"] |= set(e.get("actors") or []) | set(e.get("targets") or [])
+        r["ties"] |= {tuple(sorted((s, o))) for s, o, _ in event_pairs(e)}
+        r["event_ids"].append(key)
+    rows = [{"framework": r["framework"], "events": r["events"], "actors": sorted(r["actors"]),
+             "ties": len(r["ties"]), "event_ids": r["event_ids"]} for r in acc.values()]
+    return sorted(rows, key=lambda r: (-r["events"], r["framework"]))
+
+
+# --------------------------------------------------------------------------------------------- regions
+
+def load_regions(path: str | Path | None = None) -> dict[str, str]:
+    """Actor code → region, from latticework/data/regions.tsv (code<TAB>region, # comments)."""
+    p = Path(path) if path else Path(__file__).parent / "data" / "regions.tsv"
+    out = {}
+    for line in p.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            code, region = line.split("\t")[:2]
+            out[code.strip()] = region.strip()
+    return out
+
+
+def region_actors(region: str, regions: dict[str, str] | None = None) -> list[str]:
+    """Actor codes of one or more comma-separated regions (case-insensitive); an unknown name is an error."""
+    regions = regions or load_regions()
+    known = {r.lower(): r for r in regions.values()}
+    wanted = []
+    for name in (x.strip() for x in region.split(",") if x.strip()):
+        if name.lower() not in known:
+            raise NetworkError(f"unknown region {name!r}; known: {', '.join(sorted(set(regions.values())))}")
+        wanted.append(known[name.lower()])
+    return sorted(c for c, r in regions.items() if r in wanted)
+
+
+# --------------------------------------------------------------------------------------------- export
+
+def node_table(net: Network, seed: int = 0) -> list[dict[str, Any]]:
+    """One row per actor with every measure: what Gephi/D3 colour and size nodes by."""
+    regions = load_regions()
+    cen = {r["actor"]: r for r in centrality(net)}
+    com = communities(net, seed)["membership"]
+    blocs = balance(net, seed=seed)["blocs"]
+    return [{"id": n, "region": regions.get(n, ""), "strength": cen[n]["strength"],
+             "betweenness": cen[n]["betweenness"], "eigenvector": cen[n]["eigenvector"],
+             "hub_score": cen[n]["hub_score"], "hub_rank": cen[n]["rank"], "community": com.get(n, -1),
+             "bloc": blocs.get(n, "")} for n in net.nodes]
+
+
+def tie_table(net: Network) -> list[dict[str, Any]]:
+    """One row per collapsed tie, with its directed layers summarised as `JPN>PHL AID:2`."""
+    directed: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for e in net.edges:
+        if e.directed:
+            directed[tuple(sorted((e.source, e.target)))].append(f"{e.source}>{e.target} {e.layer}:{e.count}")
+    rows = []
+    for (a, b), t in sorted(net.ties.items()):
+        row: dict[str, Any] = {"source": a, "target": b, "weight": round(t.net, 6), "positive": t.positive,
+                               "negative": t.negative, "sign": t.sign, "count": t.count}
+        for ty in TYPE_WEIGHTS:
+            row[f"n_{ty}"] = t.types.get(ty, 0)
+        row.update({"directed": "; ".join(sorted(directed.get((a, b), []))),
+                    "frameworks": ";".join(sorted(t.frameworks)), "first": t.first or "", "last": t.last or "",
+                    "event_ids": ";".join(t.event_ids)})
+        rows.append(row)
+    return rows
+
+
+def to_igraph(net: Network, seed: int = 0) -> ig.Graph:
+    """The collapsed signed network as an igraph Graph with all node measures and tie attributes."""
+    nodes, ties = node_table(net, seed), tie_table(net)
+    idx = {r["id"]: i for i, r in enumerate(nodes)}
+    g = ig.Graph(n=len(nodes), edges=[(idx[t["source"]], idx[t["target"]]) for t in ties], directed=False)
+    for k in (nodes[0].keys() if nodes else []):
+        g.vs["name" if k == "id" else k] = [r[k] for r in nodes]
+    for k in (ties[0].keys() if ties else []):
+        if k not in ("source", "target"):
+            g.es[k] = [r[k] for r in ties]
+    return g
+
+
+def _gexf(net: Network, seed: int) -> str:
+    """GEXF 1.3 (igraph reads but does not write GEXF, so it is serialised here)."""
+    from xml.sax.saxutils import quoteattr
+
+    nodes, ties = node_table(net, seed), tie_table(net)
+    ncols = [k for k in (nodes[0] if nodes else {}) if k != "id"]
+    ecols = [k for k in (ties[0] if ties else {}) if k not in ("source", "target", "weight")]
+
+    def typ(v: Any) -> str:
+        return "double" if isinstance(v, float) else "integer" if isinstance(v, int) and not isinstance(v, bool) \
+            else "string"
+
+    out = ['<?xml version="1.0" encoding="UTF-8"?>',
+           '<gexf xmlns="http://gexf.net/1.3" version="1.3">',
+           '<graph mode="static" defaultedgetype="undirected">',
+           '<attributes class="node">']
+    out += [f'<attribute id="{k}" title="{k}" type="{typ(nodes[0][k])}"/>' for k in ncols]
+    out.append('</attributes><attributes class="edge">')
+    out += [f'<attribute id="{k}" title="{k}" type="{typ(ties[0][k])}"/>' for k in ecols]
+    out.append("</attributes><nodes>")
+    for r in nodes:
+        vals = "".join(f"<attvalue for=\"{k}\" value={quoteattr(str(r[k]))}/>" for k in ncols)
+        out.append(f"<node id={quoteattr(r['id'])} label={quoteattr(r['id'])}><attvalues>{vals}</attvalues></node>")
+    out.append("</nodes><edges>")
+    for i, t in enumerate(ties):
+        vals = "".join(f"<attvalue for=\"{k}\" value={quoteattr(str(t[k]))}/>" for k in ecols)
+        out.append(f'<edge id="{i}" source={quoteattr(t["source"])} target={quoteattr(t["target"])} '
+                   f'weight="{t["weight"]}"><attvalues>{vals}</attvalues></edge>')
+    out.append("</edges></graph></gexf>")
+    return "\n".join(out) + "\n"
+
+
+def node_link(net: Network, seed: int = 0) -> dict[str, Any]:
+    """The node-link JSON D3 and cytoscape read: {"nodes": [{"id"…}], "links": [{"source","target"…}]}."""
+    ties = tie_table(net)
+    for t in ties:
+        t["event_ids"] = t["event_ids"].split(";") if t["event_ids"] else []
+    return {"directed": False, "multigraph": False,
+            "graph": {"since": net.since, "until": net.until, "events": len(net.events)},
+            "nodes": node_table(net, seed), "links": ties}
+
+
+def export_network(net: Network, fmt: str, out: str | Path | None, seed: int = 0) -> str | None:
+    """Write the network as graphml, gexf, json (node-link) or csv (tie rows); return text if out is None."""
+    import json
+    import tempfile
+
+    if fmt == "graphml":
+        g = to_igraph(net, seed)
+        with tempfile.NamedTemporaryFile("r", suffix=".graphml", encoding="utf-8") as tmp:
+            g.write_graphml(tmp.name)
+            text = Path(tmp.name).read_text(encoding="utf-8")
+    elif fmt == "gexf":
+        text = _gexf(net, seed)
+    elif fmt == "json":
+        text = json.dumps(node_link(net, seed), ensure_ascii=False, indent=1) + "\n"
+    elif fmt == "csv":
+        from latticework.output import write_rows
+
+        rows = tie_table(net)
+        if out is not None:
+            write_rows(rows, "csv", out)
+            return None
+        import io
+        import sys
+
+        buf, old = io.StringIO(), sys.stdout
+        sys.stdout = buf
+        try:
+            write_rows(rows, "csv", None)
+        finally:
+            sys.stdout = old
+        text = buf.getvalue()
+    else:
+        raise NetworkError(f"unknown network format {fmt!r} (graphml, gexf, json, csv)")
+    if out is None:
+        return text
+    Path(out).write_text(text, encoding="utf-8")
+    return None
+
+
+def set_seed(seed: int) -> None:
+    """Make igraph layouts reproducible (igraph draws from Python's `random` once told to)."""
+    ig.set_random_number_generator(random)
+    random.seed(seed)
