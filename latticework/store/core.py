@@ -1,0 +1,801 @@
+"""The Store: documents, coded events and their history in SQLite (default) or PostgreSQL.
+
+Why it is shaped this way:
+- a document and its events are written in the same transaction, batch by batch, so a
+  process killed at any moment leaves either the whole document or none of it;
+- documents are keyed by id and skipped when their content hash is unchanged, so rerunning an
+  interrupted command finishes the work without duplicating anything;
+- coding happens *outside* the write transaction, so locks are held only for the short write.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import socket
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+
+from latticework.coder import Coder
+from latticework.ingest import Document, InputProblem
+from latticework.store import models as m
+from latticework.store.dates import day_range
+
+DEFAULT_URL = "sqlite:///./latticework.db"
+EVENT_KEYS = ("doc_id", "event_id", "type", "mode", "actors", "targets", "framework", "date", "status",
+              "hedged", "location", "evidence", "confidence", "cameo")
+_T = TypeVar("_T")
+
+
+class StoreError(Exception):
+    """A user-facing, one-line problem with the database (locked, read-only, newer schema…)."""
+
+
+@dataclass
+class IngestReport:
+    new: int = 0
+    unchanged: int = 0
+    updated: int = 0
+    events: int = 0
+    problems: list[str] = field(default_factory=list)
+    run_id: int | None = None
+    stopped: bool = False  # True when --strict stopped the run at the first problem
+
+    def summary(self) -> str:
+        return (f"{self.new} new, {self.updated} updated, {self.unchanged} unchanged documents; "
+                f"{self.events} events stored; {len(self.problems)} problems")
+
+
+@dataclass
+class RecodeReport:
+    documents: int = 0
+    changed: int = 0  # documents whose event set changed
+    events_before: int = 0
+    events_after: int = 0
+    added: Counter = field(default_factory=Counter)  # by event type
+    removed: Counter = field(default_factory=Counter)
+    problems: list[str] = field(default_factory=list)
+    coder_version: str = ""
+    run_id: int | None = None
+
+    def summary(self) -> str:
+        def fmt(c: Counter) -> str:
+            return ", ".join(f"{k} {v}" for k, v in sorted(c.items())) or "none"
+
+        return (f"recoded {self.documents} documents with coder {self.coder_version}: {self.changed} changed; "
+                f"events {self.events_before} → {self.events_after} (added: {fmt(self.added)}; "
+                f"removed: {fmt(self.removed)}); {len(self.problems)} problems")
+
+
+def normalise_url(url: str | None) -> str:
+    """None → $LATTICEWORK_DB or ./latticework.db; a bare path → SQLite file; postgresql:// → psycopg 3."""
+    url = url or os.environ.get("LATTICEWORK_DB") or DEFAULT_URL
+    if "://" not in url:
+        return "sqlite://" if url == ":memory:" else f"sqlite:///{url}"
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+def content_hash(doc: Document) -> str:
+    """Hash of everything that can change how a document is coded (text and its metadata)."""
+    payload = json.dumps([doc.text, doc.title, doc.published, doc.source, doc.url, doc.language],
+                         ensure_ascii=False)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _describe(exc: BaseException, url: str) -> str:
+    """Translate a driver error into one line a user can act on."""
+    text = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)
+    low = text.lower()
+    where = _display_url(url)
+    if "locked" in low or "lock timeout" in low:
+        return f"database {where} is locked by another process; nothing was lost, try again when it is free"
+    if "readonly" in low or "read-only" in low or "read only" in low:
+        return f"database {where} is read-only; nothing was written"
+    if "disk is full" in low or "database or disk is full" in low or "no space left" in low:
+        return f"database {where} is full (no space left); the last batch was rolled back, nothing else lost"
+    if "unable to open" in low:
+        return f"cannot open database {where}: {text}"
+    if "connection" in low or "could not connect" in low or "server closed" in low:
+        return f"cannot reach database {where}: {text}"
+    return f"database {where}: {text}"
+
+
+def _display_url(url: str) -> str:
+    try:
+        return sa.make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - a display helper must never fail
+        return url
+
+
+def actor_info(code: str) -> tuple[str | None, str]:
+    """(name, kind) for an actor code: ISO states via pycountry, a short list of bodies and groupings."""
+    from latticework.store.actor_names import GROUPINGS, ORGANISATIONS
+
+    if code in ORGANISATIONS:
+        return ORGANISATIONS[code], "organisation"
+    if code in GROUPINGS:
+        return GROUPINGS[code], "grouping"
+    if len(code) == 3:
+        import pycountry
+
+        country = pycountry.countries.get(alpha_3=code)
+        if country is not None:
+            return getattr(country, "common_name", None) or country.name, "state"
+        if code == "XKX":
+            return "Kosovo", "state"
+    return None, "other"
+
+
+class Store:
+    """One database of documents, events, actors and runs; see the module docstring."""
+
+    def __init__(self, url: str | None = None, *, create: bool = True) -> None:
+        self.url = normalise_url(url)
+        self.dialect = sa.make_url(self.url).get_backend_name()
+        if self.dialect == "sqlite":
+            self._check_sqlite_path(create)
+        self.engine = self._make_engine()
+        try:
+            from latticework.store.migrate import ensure_schema
+
+            ensure_schema(self.engine, self.url, create=create)
+        except StoreError:
+            self.engine.dispose()
+            raise
+        except (OperationalError, DBAPIError) as exc:
+            self.engine.dispose()
+            raise StoreError(_describe(exc, self.url)) from None
+        self._known_actors: set[str] = set()
+
+    # -- connection -----------------------------------------------------------------------
+
+    def _check_sqlite_path(self, create: bool) -> None:
+        db = sa.make_url(self.url).database
+        if not db or db == ":memory:":
+            return
+        path = Path(db)
+        if not path.exists():
+            if not create:
+                raise StoreError(f"no database at {path} (create one with `latticework ingest`)")
+            if not path.parent.exists():
+                raise StoreError(f"cannot create database {path}: directory {path.parent} does not exist")
+
+    def _make_engine(self) -> Engine:
+        if self.dialect == "sqlite":
+            kwargs: dict[str, Any] = {"connect_args": {"timeout": float(os.environ.get("LATTICEWORK_LOCK_TIMEOUT", "5"))}}
+            if sa.make_url(self.url).database in (None, "", ":memory:"):
+                kwargs["poolclass"] = sa.pool.StaticPool
+                kwargs["connect_args"]["check_same_thread"] = False
+            engine = sa.create_engine(self.url, **kwargs)
+
+            @sa.event.listens_for(engine, "connect")
+            def _pragmas(dbapi_conn: Any, _record: Any) -> None:
+                cur = dbapi_conn.cursor()
+                cur.execute("PRAGMA foreign_keys=ON")
+                cur.execute("PRAGMA synchronous=NORMAL")
+                cur.close()
+
+            return engine
+        return sa.create_engine(self.url, pool_pre_ping=True)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _write(self, fn: Callable[[Connection], _T], *, attempts: int = 3) -> _T:
+        """Run fn in one transaction; retry when the connection dropped (it rolled back, nothing half-written)."""
+        for attempt in range(attempts):
+            try:
+                with self.engine.begin() as conn:
+                    return fn(conn)
+            except DBAPIError as exc:
+                if exc.connection_invalidated and attempt + 1 < attempts:
+                    time.sleep(0.2 * (attempt + 1))
+                    continue
+                if isinstance(exc, IntegrityError):
+                    raise
+                raise StoreError(_describe(exc, self.url)) from None
+        raise AssertionError("unreachable")
+
+    def _read(self, fn: Callable[[Connection], _T]) -> _T:
+        try:
+            with self.engine.connect() as conn:
+                return fn(conn)
+        except DBAPIError as exc:
+            raise StoreError(_describe(exc, self.url)) from None
+
+    # -- runs -----------------------------------------------------------------------------
+
+    def _start_run(self, command: str, coder_version: str | None, inputs: str | None) -> int:
+        def go(conn: Connection) -> int:
+            self._mark_dead_runs(conn)
+            res = conn.execute(m.runs.insert().values(
+                command=command, coder_version=coder_version, inputs=inputs, started_at=_now(),
+                status="running", host=socket.gethostname(), pid=os.getpid()))
+            return int(res.inserted_primary_key[0])  # type: ignore[index]
+
+        return self._write(go)
+
+    def _mark_dead_runs(self, conn: Connection) -> None:
+        """Runs left 'running' by a killed process on this host become 'interrupted'."""
+        rows = conn.execute(sa.select(m.runs.c.id, m.runs.c.pid).where(
+            m.runs.c.status == "running", m.runs.c.host == socket.gethostname())).all()
+        for run_id, pid in rows:
+            if pid and not _pid_alive(pid):
+                conn.execute(m.runs.update().where(m.runs.c.id == run_id).values(status="interrupted"))
+
+    def _finish_run(self, run_id: int, status: str, **counts: int) -> None:
+        def go(conn: Connection) -> None:
+            conn.execute(m.runs.update().where(m.runs.c.id == run_id).values(
+                status=status, finished_at=_now(), **counts))
+
+        try:
+            self._write(go)
+        except StoreError:
+            pass  # the data is committed; a missing run summary must not hide that
+
+    # -- ingest ---------------------------------------------------------------------------
+
+    def ingest(self, items: Iterable[Document | InputProblem], coder: Coder, *, progress: bool = True,
+               batch: int = 100, strict: bool = False, inputs: Sequence[str] | None = None,
+               on_problem: Callable[[str], None] | None = None) -> IngestReport:
+        """Code and store documents; unchanged ones (same content hash) are skipped without coding."""
+        report = IngestReport()
+        run_id = self._start_run("ingest", coder.version, " ".join(inputs) if inputs else None)
+        report.run_id = run_id
+
+        def problem(msg: str) -> None:
+            report.problems.append(msg)
+            if on_problem:
+                on_problem(msg)
+
+        status = "failed"
+        bar = _Progress(progress, "ingest")
+        try:
+            with bar:
+                pending: list[Document] = []
+                for item in items:
+                    if isinstance(item, InputProblem):
+                        problem(str(item))
+                        bar.advance()
+                        if strict:
+                            report.stopped = True
+                            break
+                        continue
+                    if any(d.id == item.id for d in pending):
+                        self._ingest_batch(pending, coder, report, run_id, problem)
+                        bar.advance(len(pending))
+                        pending = []
+                    pending.append(item)
+                    if len(pending) >= batch:
+                        self._ingest_batch(pending, coder, report, run_id, problem)
+                        bar.advance(len(pending))
+                        pending = []
+                    if strict and report.problems:
+                        report.stopped = True
+                        break
+                if pending and not report.stopped:
+                    self._ingest_batch(pending, coder, report, run_id, problem)
+                    bar.advance(len(pending))
+            status = "done"
+        finally:
+            self._finish_run(run_id, status, n_new=report.new, n_unchanged=report.unchanged,
+                             n_updated=report.updated, n_events=report.events, n_problems=len(report.problems))
+        return report
+
+    def _existing(self, conn: Connection, ids: list[str]) -> dict[str, tuple[str, int]]:
+        rows = conn.execute(sa.select(m.documents.c.id, m.documents.c.content_hash, m.documents.c.version)
+                            .where(m.documents.c.id.in_(ids))).all()
+        return {r[0]: (r[1], r[2]) for r in rows}
+
+    def _ingest_batch(self, docs: list[Document], coder: Coder, report: IngestReport, run_id: int,
+                      problem: Callable[[str], None]) -> None:
+        hashes = {d.id: content_hash(d) for d in docs}
+        existing = self._read(lambda c: self._existing(c, list(hashes)))
+        coded: list[tuple[Document, list[dict]]] = []
+        for doc in docs:
+            if existing.get(doc.id, ("", 0))[0] == hashes[doc.id]:
+                report.unchanged += 1
+                continue
+            try:
+                evs = [self._prepare_event(e, doc.id, n) for n, e in enumerate(coder.code(doc))]
+            except Exception as exc:  # noqa: BLE001 - one bad document must not stop the run
+                problem(f"{doc.origin or doc.id}: coder failed on document {doc.id!r}: {type(exc).__name__}: {exc}")
+                continue
+            coded.append((doc, evs))
+        if not coded:
+            return
+        try:
+            outcome = self._write(lambda c: self._write_docs(c, coded, hashes, coder.version, run_id))
+        except IntegrityError:
+            # One document's events clash with another's ids: write one by one to isolate it.
+            outcome = Counter()
+            for one in coded:
+                try:
+                    outcome.update(self._write(lambda c, one=one: self._write_docs(c, [one], hashes, coder.version, run_id)))
+                except IntegrityError as exc:
+                    doc = one[0]
+                    problem(f"{doc.origin or doc.id}: events of document {doc.id!r} could not be stored: "
+                            f"{str(exc.orig).splitlines()[0]}")
+        report.new += outcome["new"]
+        report.updated += outcome["updated"]
+        report.unchanged += outcome["unchanged"]
+        report.events += outcome["events"]
+
+    def _write_docs(self, conn: Connection, coded: list[tuple[Document, list[dict]]], hashes: dict[str, str],
+                    coder_version: str, run_id: int) -> Counter:
+        """Write documents with their events in the caller's transaction; re-checks hashes inside it."""
+        out: Counter = Counter()
+        now = _now()
+        existing = self._existing(conn, [d.id for d, _ in coded])
+        new_docs, upd_docs, replaced, ev_rows, part_rows, hist = [], [], [], [], [], []
+        for doc, evs in coded:
+            h = hashes[doc.id]
+            old = existing.get(doc.id)
+            if old and old[0] == h:
+                out["unchanged"] += 1
+                continue
+            version = old[1] + 1 if old else 1
+            row = {"id": doc.id, "content_hash": h, "version": version, "title": doc.title,
+                   "source": doc.source, "url": doc.url, "published": doc.published,
+                   "language": doc.language, "text": doc.text, "ingested_at": now,
+                   "coder_version": coder_version, "run_id": run_id}
+            if old:
+                upd_docs.append(row)
+                replaced.append(doc.id)
+                out["updated"] += 1
+            else:
+                new_docs.append(row)
+                out["new"] += 1
+            for ev in evs:
+                er, pr = self._event_rows(ev, "text", coder_version, run_id, doc.published, version)
+                ev_rows.append(er)
+                part_rows.extend(pr)
+            hist.append({"doc_id": doc.id, "doc_version": version, "content_hash": h, "coder_version": coder_version,
+                         "run_id": run_id, "coded_at": now, "n_events": len(evs)})
+            out["events"] += len(evs)
+        if replaced:
+            self._delete_doc_events(conn, replaced)
+        if new_docs:
+            conn.execute(m.documents.insert(), new_docs)
+        for row in upd_docs:
+            conn.execute(m.documents.update().where(m.documents.c.id == row["id"]).values(
+                **{k: v for k, v in row.items() if k != "id"}))
+        self._insert_events(conn, ev_rows, part_rows)
+        if hist:
+            conn.execute(m.codings.insert(), hist)
+        return out
+
+    def _delete_doc_events(self, conn: Connection, doc_ids: list[str]) -> None:
+        ids = sa.select(m.events.c.event_id).where(m.events.c.doc_id.in_(doc_ids), m.events.c.origin == "text")
+        conn.execute(m.participants.delete().where(m.participants.c.event_id.in_(ids)))
+        conn.execute(m.events.delete().where(m.events.c.doc_id.in_(doc_ids), m.events.c.origin == "text"))
+
+    def _insert_events(self, conn: Connection, ev_rows: list[dict], part_rows: list[dict]) -> None:
+        if ev_rows:
+            conn.execute(m.events.insert(), ev_rows)
+        if part_rows:
+            conn.execute(m.participants.insert(), part_rows)
+            self._add_actors(conn, {p["actor"] for p in part_rows})
+
+    def _add_actors(self, conn: Connection, codes: set[str]) -> None:
+        codes -= self._known_actors
+        if not codes:
+            return
+        have = set(conn.scalars(sa.select(m.actors.c.code).where(m.actors.c.code.in_(codes))))
+        missing = sorted(codes - have)
+        if missing:
+            conn.execute(m.actors.insert(), [{"code": c, "name": actor_info(c)[0], "kind": actor_info(c)[1]}
+                                             for c in missing])
+        # Not added to the cache here: the transaction may still roll back.
+
+    @staticmethod
+    def _prepare_event(ev: dict, doc_id: str, n: int) -> dict:
+        """Validate the fields the store relies on; give a stable id to an event that has none."""
+        if not isinstance(ev, dict):
+            raise ValueError(f"event {n} is not an object")
+        for key in ("type", "status"):
+            if not ev.get(key):
+                raise ValueError(f"event {n} has no {key}")
+        ev = dict(ev)
+        ev.setdefault("doc_id", doc_id)
+        if not ev.get("event_id"):
+            evd = ev.get("evidence") or {}
+            basis = f"{doc_id}|{n}|{ev['type']}|{evd.get('start')}|{evd.get('end')}"
+            ev["event_id"] = f"{doc_id}#{hashlib.sha1(basis.encode()).hexdigest()[:12]}"
+        return ev
+
+    def _event_rows(self, ev: dict, origin: str, coder_version: str | None, run_id: int | None,
+                    published: str | None, doc_version: int | None) -> tuple[dict, list[dict]]:
+        evidence = ev.get("evidence") or {}
+        location = ev.get("location") or {}
+        rng = day_range(ev.get("date")) or day_range(published)
+        extra = {k: v for k, v in ev.items() if k not in EVENT_KEYS and k != "source"}
+        row = {
+            "event_id": str(ev["event_id"]), "doc_id": ev.get("doc_id"), "doc_version": doc_version,
+            "origin": origin, "type": ev["type"], "mode": ev.get("mode"), "framework": ev.get("framework"),
+            "date": ev.get("date"), "date_lo": rng[0] if rng else None, "date_hi": rng[1] if rng else None,
+            "status": ev.get("status") or "occurred", "hedged": bool(ev.get("hedged", False)),
+            "location_name": location.get("name"), "location_country": location.get("country"),
+            "evidence_text": evidence.get("text"), "evidence_start": evidence.get("start"),
+            "evidence_end": evidence.get("end"), "confidence": ev.get("confidence"), "cameo": ev.get("cameo"),
+            "coder_version": coder_version, "run_id": run_id, "extra": extra or None,
+        }
+        parts = []
+        for role, key in (("actor", "actors"), ("target", "targets")):
+            for pos, code in enumerate(ev.get(key) or []):
+                parts.append({"event_id": row["event_id"], "role": role, "position": pos, "actor": str(code)})
+        return row, parts
+
+    # -- dataset imports ------------------------------------------------------------------
+
+    def add_events(self, events: Iterable[dict], *, source: str, batch: int = 1000) -> int:
+        """Store events from a dataset (no document text); idempotent on event_id."""
+        if not source or source == "text":
+            raise StoreError("add_events needs a dataset name as source (e.g. 'gdelt'), not 'text'")
+        run_id = self._start_run("import", None, source)
+        total = 0
+        status = "failed"
+        try:
+            chunk: dict[str, dict] = {}
+            for n, ev in enumerate(events):
+                if not ev.get("event_id"):
+                    raise StoreError(f"{source} event {n + 1} has no event_id")
+                if not ev.get("type"):
+                    raise StoreError(f"{source} event {ev['event_id']}: no type")
+                chunk[str(ev["event_id"])] = ev
+                if len(chunk) >= batch:
+                    total += self._write(lambda c, ch=chunk: self._upsert_dataset(c, ch, source, run_id))
+                    chunk = {}
+            if chunk:
+                total += self._write(lambda c, ch=chunk: self._upsert_dataset(c, ch, source, run_id))
+            status = "done"
+        finally:
+            self._finish_run(run_id, status, n_events=total)
+        return total
+
+    def _upsert_dataset(self, conn: Connection, chunk: dict[str, dict], source: str, run_id: int) -> int:
+        ids = list(chunk)
+        clash = conn.scalars(sa.select(m.events.c.event_id).where(
+            m.events.c.event_id.in_(ids), m.events.c.origin != source)).first()
+        if clash is not None:
+            raise StoreError(f"{source} event {clash}: this id is already used by an event from another source")
+        conn.execute(m.participants.delete().where(m.participants.c.event_id.in_(ids)))
+        conn.execute(m.events.delete().where(m.events.c.event_id.in_(ids)))
+        ev_rows, part_rows = [], []
+        for ev in chunk.values():
+            er, pr = self._event_rows(ev, source, None, run_id, ev.get("published"), None)
+            ev_rows.append(er)
+            part_rows.extend(pr)
+        self._insert_events(conn, ev_rows, part_rows)
+        return len(ev_rows)
+
+    # -- queries --------------------------------------------------------------------------
+
+    def _event_query(self, *, actor: str | None = None, with_: str | None = None, type: str | None = None,
+                     mode: str | None = None, framework: str | None = None, since: str | None = None,
+                     until: str | None = None, status: str | None = None, source: str | None = None,
+                     text: str | None = None) -> sa.Select:
+        e, p = m.events, m.participants
+        q = sa.select(e)
+        for code in (actor, with_):
+            if code:
+                q = q.where(sa.exists().where(p.c.event_id == e.c.event_id, p.c.actor == code.upper()))
+        if type:
+            q = q.where(e.c.type == type.upper())
+        if mode:
+            q = q.where(e.c.mode == mode)
+        if framework:
+            q = q.where(e.c.framework == framework.upper())
+        if since:
+            rng = day_range(since)
+            if rng is None:
+                raise StoreError(f"--since {since!r} is not a date (use YYYY, YYYY-MM or YYYY-MM-DD)")
+            q = q.where(e.c.date_hi >= rng[0])
+        if until:
+            rng = day_range(until)
+            if rng is None:
+                raise StoreError(f"--until {until!r} is not a date (use YYYY, YYYY-MM or YYYY-MM-DD)")
+            q = q.where(e.c.date_lo <= rng[1])
+        if status:
+            q = q.where(e.c.status == status)
+        if source:
+            by_doc = sa.select(m.documents.c.id).where(m.documents.c.source == source)
+            q = q.where(sa.or_(e.c.origin == source, sa.and_(e.c.origin == "text", e.c.doc_id.in_(by_doc))))
+        if text:
+            esc = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            q = q.where(e.c.evidence_text.ilike(f"%{esc}%", escape="\\"))
+        return q
+
+    def iter_events(self, *, actor: str | None = None, with_: str | None = None, type: str | None = None,
+                    mode: str | None = None, framework: str | None = None, since: str | None = None,
+                    until: str | None = None, status: str | None = None, source: str | None = None,
+                    text: str | None = None, limit: int | None = None) -> Iterator[dict]:
+        """Events matching every given filter, oldest first; dicts as in event.schema.json plus "source"."""
+        q = self._event_query(actor=actor, with_=with_, type=type, mode=mode, framework=framework, since=since,
+                              until=until, status=status, source=source, text=text)
+        q = q.order_by(m.events.c.date_lo, m.events.c.event_id)
+        if limit is not None:
+            q = q.limit(limit)
+        try:
+            with self.engine.connect() as conn:
+                result = conn.execution_options(yield_per=1000).execute(q)
+                for chunk in result.mappings().partitions(1000):
+                    parts = self._participants(conn, [r["event_id"] for r in chunk])
+                    for r in chunk:
+                        yield _event_dict(r, parts.get(r["event_id"], {}))
+        except DBAPIError as exc:
+            raise StoreError(_describe(exc, self.url)) from None
+
+    def count_events(self, **filters: Any) -> int:
+        q = self._event_query(**filters).with_only_columns(sa.func.count()).select_from(m.events)
+        return int(self._read(lambda c: c.execute(q).scalar_one()))
+
+    @staticmethod
+    def _participants(conn: Connection, ids: list[str]) -> dict[str, dict[str, list[str]]]:
+        out: dict[str, dict[str, list[str]]] = {}
+        if not ids:
+            return out
+        p = m.participants
+        rows = conn.execute(sa.select(p.c.event_id, p.c.role, p.c.actor).where(p.c.event_id.in_(ids))
+                            .order_by(p.c.event_id, p.c.role, p.c.position))
+        for eid, role, actor in rows:
+            out.setdefault(eid, {"actor": [], "target": []})[role].append(actor)
+        return out
+
+    def get_event(self, event_id: str) -> dict | None:
+        """The event, plus {"document": metadata and text} when the store holds its document."""
+        def go(conn: Connection) -> dict | None:
+            row = conn.execute(sa.select(m.events).where(m.events.c.event_id == event_id)).mappings().first()
+            if row is None:
+                return None
+            ev = _event_dict(row, self._participants(conn, [event_id]).get(event_id, {}))
+            ev["coder_version"] = row["coder_version"]
+            ev["run_id"] = row["run_id"]
+            doc = None
+            if row["origin"] == "text" and row["doc_id"] is not None:
+                d = conn.execute(sa.select(m.documents).where(m.documents.c.id == row["doc_id"])).mappings().first()
+                if d is not None:
+                    doc = {k: d[k] for k in ("id", "version", "title", "source", "url", "published", "language",
+                                             "content_hash", "coder_version", "text")}
+                    doc["ingested_at"] = str(d["ingested_at"])
+            ev["document"] = doc
+            return ev
+
+        return self._read(go)
+
+    # -- recode ---------------------------------------------------------------------------
+
+    def recode(self, coder: Coder, *, progress: bool = True, batch: int = 100) -> RecodeReport:
+        """Re-code documents last coded by another coder version; report how their events changed."""
+        report = RecodeReport(coder_version=coder.version)
+        d = m.documents
+        todo = self._read(lambda c: list(c.scalars(sa.select(d.c.id).where(d.c.coder_version != coder.version)
+                                                   .order_by(d.c.id))))
+        run_id = self._start_run("recode", coder.version, None)
+        report.run_id = run_id
+        status = "failed"
+        bar = _Progress(progress, "recode", total=len(todo))
+        try:
+            with bar:
+                for i in range(0, len(todo), batch):
+                    ids = todo[i:i + batch]
+                    self._recode_batch(ids, coder, report, run_id)
+                    bar.advance(len(ids))
+            status = "done"
+        finally:
+            self._finish_run(run_id, status, n_updated=report.changed, n_events=report.events_after,
+                             n_problems=len(report.problems))
+        return report
+
+    def _recode_batch(self, ids: list[str], coder: Coder, report: RecodeReport, run_id: int) -> None:
+        d = m.documents
+        rows = self._read(lambda c: c.execute(sa.select(d).where(d.c.id.in_(ids))).mappings().all())
+        coded: list[tuple[dict, list[dict]]] = []
+        for r in rows:
+            doc = Document(id=r["id"], text=r["text"], published=r["published"], title=r["title"],
+                           source=r["source"], url=r["url"], language=r["language"], origin=f"document {r['id']}")
+            try:
+                evs = [self._prepare_event(e, doc.id, n) for n, e in enumerate(coder.code(doc))]
+            except Exception as exc:  # noqa: BLE001 - report and go on
+                report.problems.append(f"document {doc.id!r}: coder failed: {type(exc).__name__}: {exc}")
+                continue
+            coded.append((dict(r), evs))
+
+        def go(conn: Connection) -> None:
+            now = _now()
+            before = {k: v for k, v in self._signatures(conn, [r["id"] for r, _ in coded]).items()}
+            self._delete_doc_events(conn, [r["id"] for r, _ in coded])
+            ev_rows, part_rows, hist = [], [], []
+            for r, evs in coded:
+                new_sigs: Counter = Counter()
+                for ev in evs:
+                    er, pr = self._event_rows(ev, "text", coder.version, run_id, r["published"], r["version"])
+                    ev_rows.append(er)
+                    part_rows.extend(pr)
+                    new_sigs[_signature(ev)] += 1
+                old_sigs = before.get(r["id"], Counter())
+                report.documents += 1
+                report.events_before += sum(old_sigs.values())
+                report.events_after += len(evs)
+                if old_sigs != new_sigs:
+                    report.changed += 1
+                    for sig, n in (new_sigs - old_sigs).items():
+                        report.added[sig[0]] += n
+                    for sig, n in (old_sigs - new_sigs).items():
+                        report.removed[sig[0]] += n
+                hist.append({"doc_id": r["id"], "doc_version": r["version"], "content_hash": r["content_hash"],
+                             "coder_version": coder.version, "run_id": run_id, "coded_at": now,
+                             "n_events": len(evs)})
+            self._insert_events(conn, ev_rows, part_rows)
+            conn.execute(d.update().where(d.c.id.in_([r["id"] for r, _ in coded])).values(
+                coder_version=coder.version))
+            if hist:
+                conn.execute(m.codings.insert(), hist)
+
+        if coded:
+            snapshot = (report.documents, report.changed, report.events_before, report.events_after,
+                        report.added.copy(), report.removed.copy())
+            try:
+                self._write(go)
+            except BaseException:
+                (report.documents, report.changed, report.events_before, report.events_after,
+                 report.added, report.removed) = snapshot
+                raise
+
+    def _signatures(self, conn: Connection, doc_ids: list[str]) -> dict[str, Counter]:
+        e = m.events
+        rows = conn.execute(sa.select(e.c.event_id, e.c.doc_id, e.c.type, e.c.mode, e.c.date, e.c.status)
+                            .where(e.c.doc_id.in_(doc_ids), e.c.origin == "text")).all()
+        parts = self._participants(conn, [r[0] for r in rows])
+        out: dict[str, Counter] = {}
+        for eid, doc_id, typ, mode, date, status in rows:
+            p = parts.get(eid, {})
+            ev = {"type": typ, "mode": mode, "date": date, "status": status,
+                  "actors": p.get("actor", []), "targets": p.get("target", [])}
+            out.setdefault(doc_id, Counter())[_signature(ev)] += 1
+        return out
+
+    # -- summaries ------------------------------------------------------------------------
+
+    def actors(self, *, top_partners: int = 5) -> list[dict]:
+        """Every actor with its event count and the actors it most often shares events with."""
+        p, a = m.participants, m.actors
+
+        def go(conn: Connection) -> list[dict]:
+            counts = dict(conn.execute(sa.select(p.c.actor, sa.func.count(sa.distinct(p.c.event_id)))
+                                       .group_by(p.c.actor)).all())
+            p2 = p.alias("p2")
+            pairs = conn.execute(
+                sa.select(p.c.actor, p2.c.actor, sa.func.count(sa.distinct(p.c.event_id)))
+                .join(p2, sa.and_(p2.c.event_id == p.c.event_id, p2.c.actor != p.c.actor))
+                .group_by(p.c.actor, p2.c.actor)).all()
+            partners: dict[str, list[tuple[int, str]]] = {}
+            for x, y, n in pairs:
+                partners.setdefault(x, []).append((n, y))
+            out = []
+            for code, name, kind in conn.execute(sa.select(a.c.code, a.c.name, a.c.kind)).all():
+                top = sorted(partners.get(code, []), key=lambda t: (-t[0], t[1]))[:top_partners]
+                out.append({"code": code, "name": name, "kind": kind, "events": int(counts.get(code, 0)),
+                            "partners": len(partners.get(code, [])),
+                            "with": ", ".join(f"{y} ({n})" for n, y in top)})
+            out.sort(key=lambda r: (-r["events"], r["code"]))
+            return out
+
+        return self._read(go)
+
+    def stats(self, *, top: int = 15) -> dict:
+        """Counts by type, month, actor and source: the first look at a store."""
+        e, p, d, r = m.events, m.participants, m.documents, m.runs
+
+        def grouped(conn: Connection, col: Any, limit: int | None = None, order_by_key: bool = False) -> list:
+            q = sa.select(col.label("k"), sa.func.count().label("n")).group_by(col)
+            q = q.order_by(col) if order_by_key else q.order_by(sa.func.count().desc(), col)
+            if limit:
+                q = q.limit(limit)
+            return [[k, int(n)] for k, n in conn.execute(q).all()]
+
+        def go(conn: Connection) -> dict:
+            month = sa.func.substr(e.c.date_lo, 1, 7)
+            last = conn.execute(sa.select(r).order_by(r.c.id.desc()).limit(1)).mappings().first()
+            return {
+                "documents": int(conn.execute(sa.select(sa.func.count()).select_from(d)).scalar_one()),
+                "events": int(conn.execute(sa.select(sa.func.count()).select_from(e)).scalar_one()),
+                "actors": int(conn.execute(sa.select(sa.func.count()).select_from(m.actors)).scalar_one()),
+                "runs": int(conn.execute(sa.select(sa.func.count()).select_from(r)).scalar_one()),
+                "by_type": grouped(conn, e.c.type),
+                "by_month": grouped(conn, month, order_by_key=True),
+                "by_actor": [[k, int(n)] for k, n in conn.execute(
+                    sa.select(p.c.actor, sa.func.count(sa.distinct(p.c.event_id))).group_by(p.c.actor)
+                    .order_by(sa.func.count(sa.distinct(p.c.event_id)).desc(), p.c.actor).limit(top)).all()],
+                "by_source": grouped(conn, e.c.origin),
+                "by_document_source": grouped(conn, d.c.source),
+                "coder_versions": grouped(conn, d.c.coder_version),
+                "last_run": None if last is None else {k: (str(v) if isinstance(v, datetime) else v)
+                                                       for k, v in last.items()},
+            }
+
+        return self._read(go)
+
+
+def _signature(ev: dict) -> tuple:
+    return (ev.get("type"), ev.get("mode"), tuple(sorted(ev.get("actors") or [])),
+            tuple(sorted(ev.get("targets") or [])), ev.get("date"), ev.get("status"))
+
+
+def _event_dict(r: Any, parts: dict[str, list[str]]) -> dict:
+    loc = None
+    if r["location_name"] is not None or r["location_country"] is not None:
+        loc = {"name": r["location_name"], "country": r["location_country"]}
+    ev = {
+        "doc_id": r["doc_id"], "event_id": r["event_id"], "type": r["type"], "mode": r["mode"],
+        "actors": parts.get("actor", []), "targets": parts.get("target", []), "framework": r["framework"],
+        "date": r["date"], "status": r["status"], "hedged": bool(r["hedged"]), "location": loc,
+        "evidence": {"text": r["evidence_text"], "start": r["evidence_start"], "end": r["evidence_end"]},
+        "confidence": r["confidence"], "cameo": r["cameo"], "source": r["origin"],
+    }
+    if r["extra"]:
+        for k, v in r["extra"].items():
+            ev.setdefault(k, v)
+    return ev
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class _Progress:
+    """A Rich progress bar on stderr, or nothing when progress is off."""
+
+    def __init__(self, enabled: bool, label: str, total: int | None = None) -> None:
+        self.enabled = enabled
+        self.label = label
+        self.total = total
+        self._p: Any = None
+        self._task: Any = None
+
+    def __enter__(self) -> _Progress:
+        if self.enabled:
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+            self._p = Progress(SpinnerColumn(), TextColumn(f"{self.label}"), BarColumn(), MofNCompleteColumn(),
+                               TimeElapsedColumn(), console=Console(stderr=True), transient=False)
+            self._p.__enter__()
+            self._task = self._p.add_task(self.label, total=self.total)
+        return self
+
+    def advance(self, n: int = 1) -> None:
+        if self._p is not None:
+            self._p.advance(self._task, n)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._p is not None:
+            self._p.__exit__(None, None, None)

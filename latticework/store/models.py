@@ -1,0 +1,124 @@
+"""Table definitions: the single source of truth that the Alembic revisions must reproduce.
+
+SQLAlchemy Core tables (not ORM classes) because the store works in bulk: whole batches of
+documents and events are written with executemany, which the ORM would only slow down.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+# A naming convention makes constraint names identical on SQLite and PostgreSQL, so the
+# migrations and the models can be compared name by name.
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = sa.MetaData(naming_convention=NAMING)
+
+TZ = sa.DateTime(timezone=True)
+
+runs = sa.Table(
+    "runs", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("command", sa.String(32), nullable=False),  # ingest | recode | import
+    sa.Column("coder_version", sa.String(64)),
+    sa.Column("inputs", sa.Text),
+    sa.Column("started_at", TZ, nullable=False),
+    sa.Column("finished_at", TZ),
+    sa.Column("status", sa.String(16), nullable=False),  # running | done | failed | interrupted
+    sa.Column("host", sa.String(255)),
+    sa.Column("pid", sa.Integer),
+    sa.Column("n_new", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("n_unchanged", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("n_updated", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("n_events", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("n_problems", sa.Integer, nullable=False, server_default="0"),
+)
+
+documents = sa.Table(
+    "documents", metadata,
+    sa.Column("id", sa.String(512), primary_key=True),
+    sa.Column("content_hash", sa.String(64), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("title", sa.Text),
+    sa.Column("source", sa.String(255)),
+    sa.Column("url", sa.Text),
+    sa.Column("published", sa.String(32)),
+    sa.Column("language", sa.String(16)),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("ingested_at", TZ, nullable=False),
+    sa.Column("coder_version", sa.String(64), nullable=False),
+    sa.Column("run_id", sa.Integer, sa.ForeignKey("runs.id")),
+    sa.Index(None, "coder_version"),
+    sa.Index(None, "source"),
+)
+
+# One row per coding of one document version: the history of how each document was coded.
+codings = sa.Table(
+    "codings", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("doc_id", sa.String(512), nullable=False),
+    sa.Column("doc_version", sa.Integer, nullable=False),
+    sa.Column("content_hash", sa.String(64), nullable=False),
+    sa.Column("coder_version", sa.String(64), nullable=False),
+    sa.Column("run_id", sa.Integer, sa.ForeignKey("runs.id")),
+    sa.Column("coded_at", TZ, nullable=False),
+    sa.Column("n_events", sa.Integer, nullable=False),
+    sa.Index(None, "doc_id", "doc_version"),
+)
+
+# doc_id is deliberately not a foreign key: events imported from GDELT/ICEWS/... name source
+# documents that the store never holds.
+events = sa.Table(
+    "events", metadata,
+    sa.Column("event_id", sa.String(255), primary_key=True),
+    sa.Column("doc_id", sa.String(512)),
+    sa.Column("doc_version", sa.Integer),
+    sa.Column("origin", sa.String(32), nullable=False),  # "text" or the dataset name
+    sa.Column("type", sa.String(16), nullable=False),
+    sa.Column("mode", sa.String(32)),
+    sa.Column("framework", sa.String(32)),
+    sa.Column("date", sa.String(16)),
+    sa.Column("date_lo", sa.String(10)),  # ISO day range the EDTF date (or the publication) covers
+    sa.Column("date_hi", sa.String(10)),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("hedged", sa.Boolean, nullable=False),
+    sa.Column("location_name", sa.Text),
+    sa.Column("location_country", sa.String(16)),
+    sa.Column("evidence_text", sa.Text),
+    sa.Column("evidence_start", sa.Integer),
+    sa.Column("evidence_end", sa.Integer),
+    sa.Column("confidence", sa.Float),
+    sa.Column("cameo", sa.String(16)),
+    sa.Column("coder_version", sa.String(64)),
+    sa.Column("run_id", sa.Integer, sa.ForeignKey("runs.id")),
+    sa.Column("extra", sa.JSON),
+    sa.Index(None, "doc_id"),
+    sa.Index(None, "type", "mode"),
+    sa.Index(None, "framework"),
+    sa.Index(None, "date_lo"),
+    sa.Index(None, "date_hi"),
+    sa.Index(None, "status"),
+    sa.Index(None, "origin"),
+)
+
+participants = sa.Table(
+    "event_participants", metadata,
+    sa.Column("event_id", sa.String(255), sa.ForeignKey("events.event_id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("role", sa.String(8), primary_key=True),  # actor | target
+    sa.Column("position", sa.Integer, primary_key=True),
+    sa.Column("actor", sa.String(16), nullable=False),
+    sa.Index(None, "actor", "event_id"),
+)
+
+actors = sa.Table(
+    "actors", metadata,
+    sa.Column("code", sa.String(16), primary_key=True),
+    sa.Column("name", sa.Text),
+    sa.Column("kind", sa.String(16), nullable=False),  # state | organisation | grouping | other
+)
