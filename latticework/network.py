@@ -11,6 +11,7 @@ from __future__ import annotations
 import calendar
 import random
 import re
+import warnings
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -278,7 +279,8 @@ def centrality(net: Network) -> list[dict[str, Any]]:
     - strength s_i = Σ_j w+_ij (weighted degree: summed positive tie weight);
     - betweenness b_i = Σ_{s≠i≠t} σ_st(i)/σ_st over shortest paths with edge length 1/w+
       (strong ties are short), for unordered pairs s, t;
-    - eigenvector e_i: leading eigenvector of the weighted adjacency W+, scaled so max e = 1;
+    - eigenvector e_i: leading eigenvector of the weighted adjacency W+, scaled so max e = 1 (on a
+      disconnected graph it is non-zero only on the component with the largest leading eigenvalue);
     - hub score h_i = (s_i/max s + b_i/max b + e_i) / 3, in [0, 1] (a term is 0 when its max is 0).
     """
     g = net.positive_graph()
@@ -288,7 +290,9 @@ def centrality(net: Network) -> list[dict[str, Any]]:
     strength = g.strength(weights="weight") if g.ecount() else [0.0] * n
     if g.ecount():
         between = g.betweenness(weights=[1.0 / w for w in g.es["weight"]], directed=False)
-        eig = g.eigenvector_centrality(weights="weight", scale=True)
+        with warnings.catch_warnings():  # disconnected graphs: zeros outside the dominant component, by design
+            warnings.simplefilter("ignore", RuntimeWarning)
+            eig = g.eigenvector_centrality(weights="weight", scale=True)
     else:
         between, eig = [0.0] * n, [0.0] * n
     smax, bmax = max(strength) or 1.0, max(between) or 1.0
@@ -501,7 +505,7 @@ def tie_changes(before: Network, after: Network, top: int = 10) -> dict[str, lis
     - grew_most: the `top` dyads by Δ of positive weight, new ties included;
     - soured: dyads whose negative weight grew.
     """
-    rows = []
+    rows: list[dict[str, Any]] = []
     for key in set(before.ties) | set(after.ties):
         b, a = before.ties.get(key), after.ties.get(key)
         rows.append({
@@ -584,7 +588,7 @@ def tie_table(net: Network) -> list[dict[str, Any]]:
     directed: dict[tuple[str, str], list[str]] = defaultdict(list)
     for e in net.edges:
         if e.directed:
-            directed[tuple(sorted((e.source, e.target)))].append(f"{e.source}>{e.target} {e.layer}:{e.count}")
+            directed[(min(e.source, e.target), max(e.source, e.target))].append(f"{e.source}>{e.target} {e.layer}:{e.count}")
     rows = []
     for (a, b), t in sorted(net.ties.items()):
         row: dict[str, Any] = {"source": a, "target": b, "weight": round(t.net, 6), "positive": t.positive,
