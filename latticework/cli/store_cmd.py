@@ -1,3 +1,152 @@
-"""Commands of this group are registered on the shared app."""
+"""`latticework ingest | recode | events | actors | show | stats`: thin wrappers over latticework.store."""
 
-from latticework.cli.app import app  # noqa: F401
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated
+
+import typer
+
+from latticework.cli.app import app
+from latticework.output import Format, write_rows
+
+DbOpt = Annotated[str | None, typer.Option("--db", envvar="LATTICEWORK_DB",
+                                           help="Database URL or SQLite file path (default ./latticework.db).")]
+FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+OutOpt = Annotated[str | None, typer.Option("--output", "-o", help="Write to FILE instead of standard output.")]
+
+
+def _err(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+@contextmanager
+def _store(db: str | None, create: bool) -> Iterator:
+    """Open the store; any StoreError becomes one line on stderr and exit code 2."""
+    from latticework.store import Store, StoreError
+
+    try:
+        with Store(db, create=create) as store:
+            yield store
+    except StoreError as exc:
+        _err(f"error: {exc}")
+        raise typer.Exit(2) from None
+
+
+@app.command()
+def ingest(
+    inputs: Annotated[list[str], typer.Argument(help="JSONL, .txt, .html, directories, .gz files, or - for stdin.")],
+    db: DbOpt = None,
+    published: Annotated[str | None, typer.Option(help="Publication date for documents that carry none.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")] = False,
+    strict: Annotated[bool, typer.Option(help="Stop at the first problem (work before it stays stored).")] = False,
+    batch: Annotated[int, typer.Option(min=1, help="Documents per transaction.")] = 100,
+) -> None:
+    """Code documents and store them with their events; rerunning skips documents already stored."""
+    from latticework.coder import Coder
+    from latticework.ingest import read_documents
+
+    with _store(db, create=True) as store:
+        try:
+            report = store.ingest(read_documents(inputs, published), Coder(), progress=not quiet, batch=batch,
+                                  strict=strict, inputs=inputs, on_problem=_err)
+        except KeyboardInterrupt:
+            _err("interrupted: committed batches are kept; run the same command again to finish")
+            raise typer.Exit(130) from None
+    if not quiet:
+        _err(report.summary())
+    raise typer.Exit(1 if report.problems else 0)
+
+
+@app.command()
+def recode(
+    db: DbOpt = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Re-code stored documents whose events came from an older coder version, and report the changes."""
+    from latticework.coder import Coder
+
+    with _store(db, create=False) as store:
+        report = store.recode(Coder(), progress=not quiet)
+    for p in report.problems:
+        _err(p)
+    print(report.summary())
+    raise typer.Exit(1 if report.problems else 0)
+
+
+EVENT_COLUMNS = ["event_id", "date", "type", "mode", "actors", "targets", "framework", "status", "hedged",
+                 "source", "doc_id", "evidence"]
+
+
+@app.command()
+def events(
+    db: DbOpt = None,
+    actor: Annotated[str | None, typer.Option(help="Events in which this actor code takes part.")] = None,
+    with_: Annotated[str | None, typer.Option("--with", help="…and this second actor (a dyad).")] = None,
+    type: Annotated[str | None, typer.Option("--type", help="Event type, e.g. CONSULT.")] = None,
+    mode: Annotated[str | None, typer.Option(help="Event mode, e.g. exercise.")] = None,
+    framework: Annotated[str | None, typer.Option(help="Framework code, e.g. QUAD.")] = None,
+    since: Annotated[str | None, typer.Option(help="On or after this date (YYYY[-MM[-DD]]).")] = None,
+    until: Annotated[str | None, typer.Option(help="On or before this date (YYYY[-MM[-DD]]).")] = None,
+    status: Annotated[str | None, typer.Option(help="occurred or planned.")] = None,
+    source: Annotated[str | None, typer.Option(help="text, a dataset (gdelt, icews…) or a document source.")] = None,
+    text: Annotated[str | None, typer.Option(help="Words to find in the evidence (case-insensitive).")] = None,
+    limit: Annotated[int | None, typer.Option(min=1, help="At most this many events.")] = None,
+    fmt: FormatOpt = Format.table,
+    output: OutOpt = None,
+) -> None:
+    """List stored events that match every given filter."""
+    from latticework.store import StoreError
+
+    with _store(db, create=False) as store:
+        try:
+            rows = list(store.iter_events(actor=actor, with_=with_, type=type, mode=mode, framework=framework,
+                                          since=since, until=until, status=status, source=source, text=text,
+                                          limit=limit))
+        except StoreError as exc:
+            _err(f"error: {exc}")
+            raise typer.Exit(2) from None
+    if fmt is Format.table:
+        for r in rows:
+            r["evidence"] = (r.get("evidence") or {}).get("text")
+        write_rows(rows, fmt, output, title=f"{len(rows)} events", columns=EVENT_COLUMNS)
+    else:
+        write_rows(rows, fmt, output)
+
+
+@app.command()
+def actors(db: DbOpt = None, fmt: FormatOpt = Format.table, output: OutOpt = None) -> None:
+    """Who appears in the stored events, how often, and with whom."""
+    with _store(db, create=False) as store:
+        rows = store.actors()
+    write_rows(rows, fmt, output, title=f"{len(rows)} actors",
+               columns=["code", "name", "kind", "events", "partners", "with"])
+
+
+@app.command()
+def show(
+    event_id: Annotated[str, typer.Argument(help="The event's id (see `latticework events`).")],
+    db: DbOpt = None,
+    context: Annotated[int, typer.Option(min=0, help="Characters of document text around the evidence.")] = 400,
+) -> None:
+    """One event: its fields, its evidence highlighted in the document's text, the document's metadata."""
+    from latticework.store.render import render_event
+
+    with _store(db, create=False) as store:
+        ev = store.get_event(event_id)
+    if ev is None:
+        _err(f"error: no event {event_id!r} in the database")
+        raise typer.Exit(1)
+    render_event(ev, context=context)
+
+
+@app.command()
+def stats(db: DbOpt = None, fmt: FormatOpt = Format.table, output: OutOpt = None) -> None:
+    """Counts by type, month, actor and source: a first look at the store."""
+    from latticework.store.render import stats_rows
+
+    with _store(db, create=False) as store:
+        rows = stats_rows(store.stats())
+    write_rows(rows, fmt, output, title="latticework store", columns=["group", "key", "count"])

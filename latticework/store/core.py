@@ -19,6 +19,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -333,7 +334,8 @@ class Store:
             outcome = Counter()
             for one in coded:
                 try:
-                    outcome.update(self._write(lambda c, one=one: self._write_docs(c, [one], hashes, coder.version, run_id)))
+                    outcome.update(self._write(partial(self._write_docs, coded=[one], hashes=hashes,
+                                                       coder_version=coder.version, run_id=run_id)))
                 except IntegrityError as exc:
                     doc = one[0]
                     problem(f"{doc.origin or doc.id}: events of document {doc.id!r} could not be stored: "
@@ -466,10 +468,10 @@ class Store:
                     raise StoreError(f"{source} event {ev['event_id']}: no type")
                 chunk[str(ev["event_id"])] = ev
                 if len(chunk) >= batch:
-                    total += self._write(lambda c, ch=chunk: self._upsert_dataset(c, ch, source, run_id))
+                    total += self._write(partial(self._upsert_dataset, chunk=chunk, source=source, run_id=run_id))
                     chunk = {}
             if chunk:
-                total += self._write(lambda c, ch=chunk: self._upsert_dataset(c, ch, source, run_id))
+                total += self._write(partial(self._upsert_dataset, chunk=chunk, source=source, run_id=run_id))
             status = "done"
         finally:
             self._finish_run(run_id, status, n_events=total)
@@ -684,7 +686,7 @@ class Store:
         p, a = m.participants, m.actors
 
         def go(conn: Connection) -> list[dict]:
-            counts = dict(conn.execute(sa.select(p.c.actor, sa.func.count(sa.distinct(p.c.event_id)))
+            counts: dict[str, int] = dict(conn.execute(sa.select(p.c.actor, sa.func.count(sa.distinct(p.c.event_id)))
                                        .group_by(p.c.actor)).all())
             p2 = p.alias("p2")
             pairs = conn.execute(
@@ -784,7 +786,14 @@ class _Progress:
     def __enter__(self) -> _Progress:
         if self.enabled:
             from rich.console import Console
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                SpinnerColumn,
+                TextColumn,
+                TimeElapsedColumn,
+            )
 
             self._p = Progress(SpinnerColumn(), TextColumn(f"{self.label}"), BarColumn(), MofNCompleteColumn(),
                                TimeElapsedColumn(), console=Console(stderr=True), transient=False)
