@@ -280,13 +280,13 @@ class _Reader:
             if problem or text is None:
                 yield problem or InputProblem(at, "undecodable line")
                 continue
-            yield self._from_json(text, at)
+            yield self._from_json(text.rstrip("\r\n"), at)
 
     def _from_json(self, line: str, at: str) -> Document | InputProblem:
         try:
             obj = json.loads(line)
         except json.JSONDecodeError as e:
-            return InputProblem(at, f"malformed JSON ({e.msg} at column {e.colno}); skipped")
+            return InputProblem(at, f"malformed JSON at column {e.colno} ({e.msg.removesuffix(' at')}); skipped")
         except RecursionError:
             return InputProblem(at, "malformed JSON (nested too deeply); skipped")
         if not isinstance(obj, dict):
