@@ -168,8 +168,8 @@ class Store:
 
     def _check_sqlite_path(self, create: bool) -> None:
         db = sa.make_url(self.url).database
-        if not db or db == ":memory:":
-            return
+        if not db or db == ":memory:" or db.startswith("file:"):
+            return  # in-memory, or a SQLite URI (e.g. ?mode=ro) that the driver checks itself
         path = Path(db)
         if not path.exists():
             if not create:

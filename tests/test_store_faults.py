@@ -1,0 +1,108 @@
+"""Faults: locked, read-only, missing and newer-schema databases; a PostgreSQL connection that drops."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from latticework.coder import Coder
+from latticework.ingest import Document
+from latticework.store import Store, StoreError
+from latticework.store import models as m
+
+
+def _docs(prefix: str, n: int) -> list[Document]:
+    return [Document(id=f"{prefix}{i}", text=f"Japan and the Philippines held talks in Manila on {i + 1} May 2024.",
+                     published="2024-05-30") for i in range(n)]
+
+
+def _n_docs(store: Store) -> int:
+    with store.engine.connect() as conn:
+        return int(conn.execute(sa.select(sa.func.count()).select_from(m.documents)).scalar_one())
+
+
+def test_locked_sqlite_gives_one_line_and_loses_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    db = tmp_path / "locked.db"
+    with Store(str(db)) as store:
+        store.ingest(_docs("a", 3), Coder(), progress=False)
+    monkeypatch.setenv("LATTICEWORK_LOCK_TIMEOUT", "0.2")
+    holder = sqlite3.connect(db)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(StoreError) as err:
+            with Store(str(db)) as store:
+                store.ingest(_docs("b", 3), Coder(), progress=False)
+        assert "locked" in str(err.value) and "\n" not in str(err.value)
+    finally:
+        holder.rollback()
+        holder.close()
+    with Store(str(db)) as store:
+        assert _n_docs(store) == 3
+        assert store.ingest(_docs("b", 3), Coder(), progress=False).new == 3
+        assert _n_docs(store) == 6
+
+
+def test_read_only_database_answers_queries_but_refuses_writes(tmp_path: Path) -> None:
+    db = tmp_path / "ro.db"
+    with Store(str(db)) as store:
+        store.ingest(_docs("a", 2), Coder(), progress=False)
+    # Opened read-only by the driver (chmod alone does not bind root, who runs CI).
+    url = f"sqlite:///file:{db}?mode=ro&uri=true"
+    with Store(url) as store:
+        assert store.stats()["documents"] == 2
+        with pytest.raises(StoreError) as err:
+            store.ingest(_docs("b", 2), Coder(), progress=False)
+        assert "read-only" in str(err.value)
+    with Store(str(db)) as store:
+        assert _n_docs(store) == 2
+
+
+def test_newer_schema_is_refused(store_url: str) -> None:
+    Store(store_url).close()
+    engine = sa.create_engine(store_url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE alembic_version SET version_num = '0099_from_the_future'"))
+    engine.dispose()
+    with pytest.raises(StoreError) as err:
+        Store(store_url)
+    assert "0099_from_the_future" in str(err.value) and "newer" in str(err.value)
+
+
+def test_missing_database_is_not_created_for_queries(tmp_path: Path) -> None:
+    with pytest.raises(StoreError) as err:
+        Store(str(tmp_path / "nothing.db"), create=False)
+    assert "no database" in str(err.value)
+    assert not (tmp_path / "nothing.db").exists()
+    with pytest.raises(StoreError) as err:
+        Store(str(tmp_path / "no" / "such" / "dir.db"))
+    assert "does not exist" in str(err.value)
+
+
+def test_postgres_connection_dropped_mid_batch_is_retried_without_half_writes(pg_url: str) -> None:
+    """Kill the store's own server backend right after it has written a document row of a batch."""
+    store = Store(pg_url)
+    admin = sa.create_engine(pg_url.split("?")[0])
+    killed: list[int] = []
+
+    @sa.event.listens_for(store.engine, "after_cursor_execute")
+    def _drop(conn, cursor, statement, params, context, executemany):  # type: ignore[no-untyped-def]
+        if not killed and statement.lstrip().upper().startswith("INSERT INTO DOCUMENTS"):
+            pid = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+            killed.append(pid)
+            with admin.begin() as a:
+                a.execute(sa.text("SELECT pg_terminate_backend(:p)"), {"p": pid})
+
+    try:
+        report = store.ingest(_docs("c", 5), Coder(), progress=False, batch=5)
+        assert killed, "the fault was not injected"
+        assert report.new == 5
+        assert _n_docs(store) == 5
+        with store.engine.connect() as conn:
+            codings = conn.execute(sa.select(sa.func.count()).select_from(m.codings)).scalar_one()
+        assert codings == 5  # each document coded and recorded once, not once per attempt
+    finally:
+        store.close()
+        admin.dispose()
