@@ -98,13 +98,13 @@ _THE_Q = _ci(r"the(?:\s+same|\s+following|\s+next|\s+previous)?|that")
 _YEAREND = _ci(r"year[-\s]end")
 _DAY_WORD = _ci(r"yesterday|today|tonight|tomorrow|this\s+morning|this\s+evening|last\s+night")
 _NUMBER = _ci("|".join(sorted(NUMBER_WORDS, key=len, reverse=True)))
-_AFTER_MOD = r"(?:(?<=[Mm]id-)|(?<=[Ee]nd-)|(?<=[Ee]arly-)|(?<=[Ll]ate-)|(?<![\w\-.,$€£¥#/+]))"
+_AFTER_MOD = r"(?:(?<=[Mm]id-)|(?<=[Ee]nd-)|(?<=[Ee]arly-)|(?<=[Ll]ate-)|(?<=[A-Za-z]{3}-)|(?<![\w\-.,$€£¥#/+]))"
 
 _PATTERN = rf"""
 \b(?P<mod>{_MOD})?
 \b(?:
-  (?P<iso>(?<![\w.])(?P<iso_y>{_YEAR})(?P<iso_s>[-/])(?P<iso_m>0[1-9]|1[0-2])(?P=iso_s)(?P<iso_d>0[1-9]|[12]\d|3[01])(?![\w]))
-| (?P<num>(?<![\w.,])(?P<num_a>\d{{1,2}})(?P<num_s>[./])(?P<num_b>\d{{1,2}})(?P=num_s)(?P<num_y>{_YEAR})(?!\d))
+  (?P<iso>(?<![\w./])(?P<iso_y>{_YEAR})(?P<iso_s>[-/])(?P<iso_m>0[1-9]|1[0-2])(?P=iso_s)(?P<iso_d>0[1-9]|[12]\d|3[01])(?!\d))
+| (?P<num>(?<![\w.,/])(?P<num_a>\d{{1,2}})(?P<num_s>[./])(?P<num_b>\d{{1,2}})(?P=num_s)(?P<num_y>{_YEAR})(?!\d))
 | (?P<mdy>{_WD_PREFIX}(?P<mdy_m>{_MONTH})\s+(?P<mdy_d>{_DAY})(?:{_DASH}(?P<mdy_d2>{_DAY}))?(?![\w])
      (?:,?\s+(?:{_ci('of')}\s+)?(?P<mdy_y>{_YEAR}))?(?![\d,.]\d|\w|%))
 | (?P<dmy>{_WD_PREFIX}(?:{_ci('the')}\s+)?(?<![\w\-.,])(?P<dmy_d>{_DAY})(?:{_DASH}(?P<dmy_d2>{_DAY}))?
@@ -314,8 +314,9 @@ def _weekday_date(anchor: date, wd: int, rel: str | None, future_hint: bool) -> 
     return anchor - timedelta(days=delta)
 
 
-def _week_edtf(monday: date) -> str:
-    return coarsest(_edtf_day(monday), _edtf_day(monday + timedelta(days=6))) or str(monday.year)
+def _week_edtf(monday: date) -> str | None:
+    """A week as EDTF: its month, else its year; None across New Year (no safe single value)."""
+    return coarsest(_edtf_day(monday), _edtf_day(monday + timedelta(days=6)))
 
 
 def find_dates(text: str, ctx: DateContext, *, future_hint: bool = False) -> list[DateMention]:
@@ -384,8 +385,12 @@ def find_dates(text: str, ctx: DateContext, *, future_hint: bool = False) -> lis
             mo = _month_num(m["my_m"])
             if m["my_m2"]:
                 mo2 = _month_num(m["my_m2"])
+                # "June-July 2023", "from March to May 2024": one mention covering the span, said
+                # at the precision that holds both ends (the year, or a season that contains them)
                 edtfs = [coarsest(f"{y:04d}-{mo:02d}", f"{y:04d}-{mo2:02d}") or f"{y:04d}"]
                 mo = mo2
+                if relation == "from":
+                    relation = "at"
             else:
                 edtfs = [f"{y:04d}-{mo:02d}"]
             explicit = True
@@ -436,6 +441,8 @@ def find_dates(text: str, ctx: DateContext, *, future_hint: bool = False) -> lis
             unit = m["rel_u"].lower()
             if anchor is None:
                 continue
+            if q == "past" and unit != "week":
+                continue  # "over the past year" is a duration, not last year
             step = {"last": -1, "past": -1, "previous": -1, "next": 1, "coming": 1, "following": 1}.get(q, 0)
             if q in ("previous", "following", "same") and unit == "year" and ctx.year is not None:
                 edtfs = [f"{ctx.year + step:04d}"]
@@ -446,7 +453,10 @@ def find_dates(text: str, ctx: DateContext, *, future_hint: bool = False) -> lis
                 edtfs = [f"{y:04d}-{mo:02d}"]
             else:
                 monday = anchor - timedelta(days=anchor.weekday()) + timedelta(days=7 * step)
-                edtfs = [_week_edtf(monday)]
+                week = _week_edtf(monday)
+                if week is None:
+                    continue
+                edtfs = [week]
             lexical_future = q in _FUTURE_Q
         elif kind == "the":
             q = re.sub(r"\s+", " ", m["the_q"].lower())
@@ -502,7 +512,10 @@ def find_dates(text: str, ctx: DateContext, *, future_hint: bool = False) -> lis
                 edtfs = [_edtf_day(anchor - timedelta(days=n))]
             elif unit == "week":
                 monday = anchor - timedelta(days=anchor.weekday()) - timedelta(days=7 * n)
-                edtfs = [_week_edtf(monday)]
+                week = _week_edtf(monday)
+                if week is None:
+                    continue
+                edtfs = [week]
             elif unit == "month":
                 y, mo = _month_add(anchor.year, anchor.month, -n)
                 edtfs = [f"{y:04d}-{mo:02d}"]
