@@ -1,23 +1,449 @@
-"""The coder: one document in, a list of ontology events (dicts, see event.schema.json) out."""
+"""The coder: one document in, a list of ontology events (dicts, see event.schema.json) out.
+
+Stages, each in its own module: ``nlp`` (furniture removal, sentences), ``actors`` (who is
+named), ``dates`` (when), ``events`` (clauses, triggers, frames). This module walks a document
+sentence by sentence, keeps the little context that coreference needs ("the two countries"),
+turns frames into events and removes duplicates (a lede that repeats the body).
+"""
 
 from __future__ import annotations
 
+import hashlib
+import re
 from collections.abc import Iterable, Iterator
+from datetime import date
+from pathlib import Path
 
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc, Span
+
+from latticework import __version__
+from latticework.actors import DATA_DIR, TITLE_WORDS, ActorDictionary, Mention
+from latticework.dates import DateContext, DateMention, find_dates, is_after, to_interval
+from latticework.events import (
+    DIRECTED,
+    FUTURE,
+    HEDGES,
+    LIST_GAP,
+    PASSIVE_AUX,
+    REPORTING,
+    SYMMETRIC,
+    TREND,
+    Clause,
+    Frame,
+    Lexicon,
+    SentenceContext,
+    Trigger,
+    assign_roles,
+    build_frames,
+    coref_mentions,
+    filter_triggers,
+    mention_codes,
+    select_frames,
+    split_clauses,
+)
 from latticework.ingest import Document
+from latticework.nlp import get_nlp, parse
+
+
+PLURAL_DEALS = r"\b(agreements|deals|pacts|accords|treaties|contracts|memoranda|mous|arrangements)\b"
+
+
+def _parse_date(value: str | None) -> date | None:
+    if not value:
+        return []
+    m = re.match(r"(\d{4})-(\d{2})-(\d{2})", value)
+    if m:
+        try:
+            return date(int(m[1]), int(m[2]), int(m[3]))
+        except ValueError:
+            return []
+    m = re.match(r"(\d{4})(?:-(\d{2}))?", value)
+    return date(int(m[1]), int(m[2] or 1), 1) if m else None
+
+
+def _data_version(paths: Iterable[Path]) -> str:
+    h = hashlib.sha1()
+    for p in sorted(paths):
+        if p.is_file():
+            h.update(p.name.encode())
+            h.update(p.read_bytes())
+    return h.hexdigest()[:8]
 
 
 class Coder:
-    """Holds the loaded dictionaries and lexicons; `code()` is pure given them."""
+    """Holds the loaded dictionaries and lexicons; `code()` is a pure function of them and the document.
 
-    def __init__(self) -> None:
-        self.version = "0.0-stub"
+    `version` changes whenever the code or any data file changes, so stored events can be recoded.
+    """
+
+    def __init__(self, data_dirs: Iterable[Path | str] = ()) -> None:
+        extra = [Path(d) for d in data_dirs]
+        self.dictionary = ActorDictionary.load(extra_dirs=extra)
+        self.lexicon = Lexicon.load()
+        self.nlp = get_nlp()
+        self.actor_matcher = PhraseMatcher(self.nlp.vocab, attr="ORTH")
+        for alias in self.dictionary.pattern_texts:
+            self.actor_matcher.add(alias, [self.nlp.make_doc(alias)])
+        self.trigger_matcher = self.lexicon.matcher(self.nlp.vocab)
+        files = [p for d in [DATA_DIR, *extra] for p in Path(d).glob("*.tsv")]
+        self.version = f"{__version__}+{_data_version(files)}"
+
+    # -- mentions -----------------------------------------------------------------------------
+
+    def _mentions(self, doc: Doc, offset: int, when: date | None, ctx: SentenceContext) -> list[Mention]:
+        vocab = self.nlp.vocab
+        found = []
+        for match_id, s, e in self.actor_matcher(doc):
+            found.append((s, e, vocab.strings[match_id]))
+        # longest, leftmost, non-overlapping
+        found.sort(key=lambda x: (x[0], -(x[1] - x[0])))
+        out: list[Mention] = []
+        last_end = -1
+        for s, e, alias in found:
+            if s < last_end:
+                continue
+            entry = self.dictionary.resolve(alias, when)
+            if entry is None:
+                continue
+            if entry.kind == "surname":
+                prev = doc[s - 1].text if s > 0 else ""
+                if prev not in TITLE_WORDS and entry.person not in ctx.persons_seen:
+                    continue
+            span = doc[s:e]
+            kind = entry.kind
+            members: tuple[str, ...] = ()
+            code = entry.code
+            if kind == "grouping":
+                members = tuple(self.dictionary.members_at(code, when))
+            if kind in ("official", "surname") and entry.person:
+                ctx.persons_seen.add(entry.person)
+            out.append(Mention(offset + span.start_char, offset + span.end_char, span.text, code, kind, s, e,
+                               person=entry.person, country=entry.country, members=members))
+            last_end = e
+        return out
+
+    def _triggers(self, doc: Doc) -> list[Trigger]:
+        out = []
+        for match_id, s, e in self.trigger_matcher(doc):
+            d = self.lexicon.defs[int(self.nlp.vocab.strings[match_id])]
+            out.append(Trigger(d, s, e, doc[s:e].text))
+        return out
+
+    # -- the document ---------------------------------------------------------------------------
 
     def code(self, doc: Document) -> list[dict]:
-        return []
+        """All events of one document, in text order, duplicates removed."""
+        anchor = _parse_date(doc.published)
+        dctx = DateContext(anchor)
+        sctx = SentenceContext(anchor)
+        events: list[dict] = []
+        for offset, pdoc in parse(doc.text):
+            all_mentions = self._mentions(pdoc, offset, anchor, sctx)
+            all_triggers = self._triggers(pdoc)
+            for sent in pdoc.sents:
+                mentions = [m for m in all_mentions if sent.start <= m.tok_start < sent.end]
+                triggers = [t for t in all_triggers if sent.start <= t.start < sent.end and not any(
+                    m.tok_start <= t.start < m.tok_end for m in mentions)]
+                dates = [(d.start + sent.start_char, d) for d in find_dates(
+                    sent.text, dctx, future_hint=bool(FUTURE.search(sent.text)))]
+                if triggers and mentions or triggers and re.search(r"\b(they|them|parties|sides|both|two|these|counterpart)\b", sent.text, re.I):
+                    mentions = sorted(mentions + coref_mentions(sent, offset, sctx, mentions), key=lambda m: m.tok_start)
+                    assign_roles(sent, mentions, self.dictionary)
+                    new = self._sentence_events(doc, sent, offset, mentions, triggers, dates, sctx, anchor)
+                    for ev in new:
+                        parties = ev["actors"] + ev["targets"]
+                        if ev["type"] in SYMMETRIC and len(parties) >= 2:
+                            sctx.last_parties = parties
+                    events.extend(new)
+                self._update_context(sctx, mentions)
+        return dedupe(events)
+
+    def _update_context(self, ctx: SentenceContext, mentions: list[Mention]) -> None:
+        states = [c for m in mentions if m.role == "party" for c in mention_codes(m) if not self.dictionary.kinds.get(c)]
+        for c in states:
+            if c in ctx.recent_states:
+                ctx.recent_states.remove(c)
+            ctx.recent_states.append(c)
+        ctx.recent_states = ctx.recent_states[-8:]
+        # the longest coordinated list of states in this sentence becomes "these countries"
+        best: list[str] = []
+        run: list[str] = []
+        prev_end = None
+        for m in mentions:
+            if m.role != "party" or m.kind == "coref":
+                continue
+            codes = [c for c in mention_codes(m) if not self.dictionary.kinds.get(c)]
+            if prev_end is not None and m.tok_start - prev_end <= 2:
+                run.extend(c for c in codes if c not in run)
+            else:
+                run = list(codes)
+            prev_end = m.tok_end
+            if len(run) > len(best):
+                best = list(run)
+        if len(best) >= 2:
+            ctx.last_list = best
+
+    def _sentence_events(self, doc: Document, sent: Span, offset: int, mentions: list[Mention],
+                         triggers: list[Trigger], dates: list[tuple[int, DateMention]], ctx: SentenceContext,
+                         anchor: date | None) -> list[dict]:
+        pdoc = sent.doc
+        triggers = filter_triggers(sent, triggers, self.lexicon)
+        if not triggers:
+            return []
+        clauses = split_clauses(sent, triggers)
+        out: list[dict] = []
+        prev_subject: list[Mention] = []
+        prev_all: list[Mention] = []
+        sentence_text = sent.text
+        trend = bool(TREND.search(sentence_text))
+        for ci, clause in enumerate(clauses):
+            cm = [m for m in mentions if clause.start <= m.tok_start < clause.end]
+            frames = build_frames(clause)
+            # attach each mention after a trigger to the nearest trigger before it
+            first = frames[0].start if frames else clause.end
+            speaker: list[Mention] = []
+            rep = next((t.i for t in pdoc[clause.start:first] if t.lower_ in REPORTING), None)
+            acc = re.search(r"\baccording to\b", pdoc[clause.start:first].text, re.I)
+            if acc:
+                acc_tok = pdoc[clause.start:first].char_span(acc.start(), acc.end(), alignment_mode="expand")
+                comma = next((t.i for t in pdoc[acc_tok.end if acc_tok else clause.start:first] if t.text == ","), None)
+                if comma is not None:
+                    speaker = [m for m in cm if m.tok_start < comma and m.role in ("party", "source")]
+            elif rep is not None:
+                speaker = [m for m in cm if m.tok_start < rep and m.role in ("party", "source")]
+            pre = [m for m in cm if m.tok_start < first and m not in speaker and m.role in ("party", "contra")]
+            for m in cm:
+                if m.tok_start >= first and m.role in ("party", "contra"):
+                    owner = max((f for f in frames if f.start <= m.tok_start), key=lambda f: f.start, default=None)
+                    if owner is not None:
+                        owner.attached.append(m)
+            c_start = pdoc[clause.start].idx
+            c_end = pdoc[clause.end - 1].idx + len(pdoc[clause.end - 1].text)
+            dates_in_clause = [(p, d) for p, d in dates if c_start <= p < c_end]
+            frames = select_frames(sent, clause, frames, dates_in_clause)
+            inherited = False
+            if not pre and ci > 0:
+                passive = any(pdoc[f.start - 1].lower_ in PASSIVE_AUX for f in frames if f.start > 0)
+                if not clause.relative or passive:
+                    pre = prev_subject or prev_all
+                    inherited = True
+            for f in frames:
+                out.extend(self._event(doc, sent, offset, clause, f, pre, speaker, cm, dates_in_clause, dates,
+                                       ctx, anchor, inherited, trend))
+            if pre:
+                prev_subject = pre
+            prev_all = [m for m in cm if m.role == "party"] or prev_all
+        return out
+
+    def _event(self, doc: Document, sent: Span, offset: int, clause: Clause, f: Frame, pre: list[Mention],
+               speaker: list[Mention], cm: list[Mention], dates_in_clause: list[tuple[int, DateMention]],
+               sent_dates: list[tuple[int, DateMention]], ctx: SentenceContext, anchor: date | None,
+               inherited: bool, trend: bool) -> list[dict]:
+        pdoc = sent.doc
+        d = self.dictionary
+        # -- date (resolved first: groupings expand to members at the event's date)
+        def first_since(p: int, dm: DateMention) -> bool:
+            """"the first visit since 2009": 2009 dates the previous visit, not this one."""
+            return dm.relation == "since" and bool(re.search(r"\bfirst\b", sent.text[:max(0, p - sent.start_char)], re.I))
+
+        cands = [(p, dm) for p, dm in dates_in_clause if not first_since(p, dm)]
+        chosen: DateMention | None = None
+        if cands:
+            chosen = min(cands, key=lambda x: abs(x[0] - pdoc[f.start].idx))[1]
+        else:
+            before = [dm for p, dm in sent_dates if p < pdoc[clause.start].idx and not first_since(p, dm)]
+            chosen = before[-1] if before else None
+        edtf = chosen.edtf if chosen else None
+        when = to_interval(edtf)[0] if edtf else anchor
+
+        def codes_of(ms: Iterable[Mention]) -> list[str]:
+            out: list[str] = []
+            for m in ms:
+                cs = m.members if m.kind != "grouping" else tuple(d.members_at(m.code, when))
+                for c in (cs or ((m.code,) if m.code else ())):
+                    if c and c not in out:
+                        out.append(c)
+            return out
+
+        directed = f.type in DIRECTED
+        everyone = [*pre, *f.attached]
+        pre = [m for m in pre if m.role == "party" or directed and m.role == "contra"]
+        subject_group = self._subject_group(pdoc, [m for m in pre if m.role == "party"])
+        pre_rest = [m for m in pre if m not in subject_group]
+        attached = [m for m in f.attached if m.role == "party" or directed and m.role == "contra"]
+        _ = everyone
+        actors: list[str]
+        targets: list[str] = []
+        etype, mode = f.type, f.mode
+        location = None
+        confidence = f.confidence
+        trig_lower = " ".join(t.text.lower() for t in f.triggers)
+        if etype in SYMMETRIC:
+            actors = codes_of([*pre, *attached])
+            if not actors and f.attached == [] and not pre:
+                return []
+            if etype == "COOPERATE" and mode == "exercise" and len(actors) == 1:
+                joint = re.search(r"\b(joint|jointly|combined|bilateral|trilateral|multilateral|multinational|with|together)\b",
+                                  pdoc[clause.start:clause.end].text, re.I)
+                if joint:
+                    return []
+                etype, mode, f.cameo = "MOBILIZE", "show_of_force", "150"
+            elif etype == "CONSULT" and mode == "visit" and len(actors) == 1:
+                dest = [m for m in cm if m.role == "location" and m.tok_start > f.start]
+                extra = [c for c in codes_of(dest) if c not in actors and not d.kinds.get(c)]
+                if not extra:
+                    return []
+                actors += extra[:1]
+            elif len(actors) < 2:
+                return []
+        elif etype == "MOBILIZE":
+            actors = codes_of(subject_group or pre)
+            if not actors:
+                return []
+        else:
+            if etype in ("ACCUSE", "THREATEN", "REQUEST") and speaker:
+                actors = codes_of([m for m in speaker if m.role == "party"])
+                rest = [m for m in [*pre, *attached] if m not in speaker]
+                targets = [c for c in codes_of(rest) if c not in actors]
+                withs = {c for m in rest if m.tok_start > 0 and pdoc[m.tok_start - 1].lower_ == "with" for c in mention_codes(m)}
+                if targets and [t for t in targets if t not in withs]:
+                    targets = [t for t in targets if t not in withs][:1] if f.type == "THREATEN" or mode == "criticize" and len(targets) > 1 and withs else [t for t in targets if t not in withs]
+            elif etype == "AID":
+                frm = [m for m in [*pre_rest, *attached] if m.tok_start > 0 and pdoc[m.tok_start - 1].lower_ == "from"]
+                if "buyer" in f.flags:
+                    targets = codes_of(subject_group)
+                    actors = codes_of(frm or [m for m in attached])
+                else:
+                    actors = codes_of(subject_group)
+                    targets = [c for c in codes_of([*pre_rest, *attached]) if c not in actors]
+            else:
+                actors = codes_of(subject_group)
+                targets = [c for c in codes_of([*pre_rest, *attached]) if c not in actors]
+            if not actors or not targets:
+                return []
+        if inherited:
+            confidence -= 0.1
+        if any(m.kind == "coref" for m in [*pre, *attached]):
+            confidence -= 0.1
+        if "weak" in f.flags:
+            confidence -= 0.15
+        if trend and "noun" in f.flags:
+            return []  # "dialogues have started to increase": a trend, not an event
+        # -- status, hedging
+        clause_text = pdoc[clause.start:clause.end].text
+        planned = f.planned or bool(FUTURE.search(clause_text)) or bool(
+            edtf and anchor and is_after(edtf, anchor)) or bool(chosen and chosen.relation == "by" and chosen.future)
+        if chosen and chosen.relation in ("since",) and not f.planned:
+            planned = False
+        hedge_text = sent.text
+        hedged = bool(HEDGES.search(hedge_text))
+        acc = re.search(r"according to ([^,]+)", hedge_text, re.I)
+        if acc and not hedged:
+            span_codes = {c for m in cm if m.role in ("party", "source") and acc.start() <= m.start - offset - sent.start_char < acc.end() + 1
+                          for c in mention_codes(m)}
+            if not span_codes or not span_codes <= set(actors):
+                hedged = True
+        if any(m.role == "source" for m in speaker):
+            hedged = True
+        # -- location
+        hosts = [m for m in pre if m.kind == "capital" and "host" in trig_lower]
+        locs = hosts or [m for m in cm if m.role == "location"]
+        if etype == "MOBILIZE" and mode == "deployment":
+            locs = [m for m in cm if m.tok_start > f.start and m.role in ("location", "party") and pdoc[m.tok_start - 1].lower_ in ("to", "in")] or locs
+            actors = [a for a in actors if a not in codes_of(locs)] or actors
+        if locs:
+            lm = locs[0]
+            country = lm.country if lm.kind == "place" else (lm.code if lm.code and not d.kinds.get(lm.code) else None)
+            location = {"name": lm.text, "country": country}
+        # -- framework
+        framework = None
+        fw = [m for m in cm if m.kind == "framework"] or [m for m in cm if m.kind == "grouping" and set(codes_of([m])) <= set(actors + targets)]
+        if not fw:
+            fw = [m for m in self._sentence_frameworks(sent, cm)]
+        if fw:
+            framework = fw[0].code
+        ev_start, ev_end = sent.start_char + offset, sent.end_char + offset
+        text = doc.text[ev_start:ev_end]
+        lead = len(text) - len(text.lstrip())
+        text_s = text.strip()
+        ev_start += lead
+        ev_end = ev_start + len(text_s)
+        base = {
+            "doc_id": doc.id,
+            "type": etype,
+            "mode": mode,
+            "framework": framework,
+            "date": edtf,
+            "status": "planned" if planned else "occurred",
+            "hedged": hedged,
+            "location": location,
+            "evidence": {"text": text_s, "start": ev_start, "end": ev_end},
+            "confidence": round(max(0.05, min(1.0, confidence)), 2),
+            "cameo": f.cameo,
+            "trigger": " … ".join(t.text for t in f.triggers),
+        }
+        # several separate bilateral deals listed together: one event per partner (rule 1)
+        groups: list[tuple[list[str], list[str]]] = [(actors, targets)]
+        after = pdoc[f.end:min(clause.end, f.end + 8)].text.lower()
+        plural_deal = "split" in f.flags or re.search(PLURAL_DEALS, pdoc[f.start:f.end].text.lower() + " " + after)
+        subj_codes = codes_of(subject_group)
+        if etype == "AGREE" and mode == "sign" and plural_deal and subj_codes and len(actors) - len(subj_codes) >= 2:
+            groups = [(subj_codes + [p], []) for p in actors if p not in subj_codes]
+        elif etype == "AID" and len(targets) > 1:
+            groups = [(actors, [t]) for t in targets]
+        events = []
+        for acts, tgts in groups:
+            a_sorted = sorted(dict.fromkeys(acts))
+            t_sorted = sorted(dict.fromkeys(t for t in tgts if t not in a_sorted))
+            key = f"{doc.id}|{ev_start}|{pdoc[f.start].idx + offset}|{etype}|{','.join(a_sorted)}|{','.join(t_sorted)}"
+            events.append({"event_id": hashlib.sha1(key.encode()).hexdigest()[:16], **base,
+                           "actors": a_sorted, "targets": t_sorted})
+        return events
+
+    def _sentence_frameworks(self, sent: Span, cm: list[Mention]) -> list[Mention]:
+        return [m for m in cm if m.kind == "framework"]
+
+    @staticmethod
+    def _subject_group(pdoc: Doc, pre: list[Mention]) -> list[Mention]:
+        """The first coordinated run of mentions ("Japan, South Korea and the US ...")."""
+        if not pre:
+            return []
+        group = [pre[0]]
+        for m in pre[1:]:
+            gap = pdoc[group[-1].tok_end:m.tok_start]
+            if all(t.lower_ in LIST_GAP or t.text in TITLE_WORDS or t.text[:1].isupper() for t in gap):
+                group.append(m)
+            else:
+                break
+        return group
+
+
+def dedupe(events: list[dict]) -> list[dict]:
+    """Drop repeats: a lede restating the body, or a later back-reference without a date.
+
+    Two events are the same when type and participants agree and their dates are equal or one is
+    missing; the dated one is kept.
+    """
+    out: list[dict] = []
+    by_key: dict[tuple, list[int]] = {}
+    for ev in events:
+        key = (ev["type"], tuple(ev["actors"]), tuple(ev["targets"]))
+        idx = by_key.setdefault(key, [])
+        dup = next((i for i in idx if out[i]["date"] == ev["date"] or out[i]["date"] is None or ev["date"] is None), None)
+        if dup is None:
+            idx.append(len(out))
+            out.append(ev)
+        elif out[dup]["date"] is None and ev["date"] is not None:
+            ev["confidence"] = max(ev["confidence"], out[dup]["confidence"])
+            out[dup] = ev
+        else:
+            out[dup]["confidence"] = max(out[dup]["confidence"], ev["confidence"])
+    return out
 
 
 def code_documents(docs: Iterable[Document], coder: Coder | None = None) -> Iterator[tuple[Document, list[dict]]]:
+    """Stream (document, events) pairs; the coder is built once."""
     coder = coder or Coder()
     for doc in docs:
         yield doc, coder.code(doc)

@@ -1,0 +1,420 @@
+"""From one sentence's tokens, actor mentions and triggers to ontology events.
+
+The approach is deliberately shallow (no parser), so it runs at tokenizer speed:
+
+1. a sentence is cut into clauses where each side has its own trigger (", and ...", "; ",
+   ", which ...", "then ...", a parenthesis with its own verb);
+2. in a clause, the actor mentions before the first trigger are its subject, and every mention
+   after a trigger belongs to the nearest trigger before it ("development with the UK and Italy,
+   exercises with ..., coordination with the US");
+3. adjacent triggers of one type are one frame; frames are then filtered by the ontology's rules
+   (rule 3 "agreed to do Z", rule 4 arms contracts, speech acts, scene-setting nouns, negation);
+4. each frame becomes an event: parties, direction, date, status, hedging, location, framework.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from importlib import resources
+from pathlib import Path
+
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Span
+
+from latticework.actors import ActorDictionary, Mention, read_tsv
+
+SYMMETRIC = {"CONSULT", "AGREE", "COOPERATE"}
+DIRECTED = {"AID", "ACCUSE", "THREATEN", "REQUEST"}
+
+LOCATION_PREPS = {"in", "at", "near", "off", "outside", "inside", "aboard", "over"}
+CONTRA_WORDS = {"against", "deter", "deterring", "deterrence", "counter", "countering", "containing", "contain",
+                "targeting", "targetting", "amid", "amidst", "towards", "toward", "confront", "confronting",
+                "versus", "vs", "vs.", "counterbalance", "threats", "threat"}
+NON_ACTOR_HEADS = {"crisis", "war", "conflict", "issue", "question", "problem", "territory", "territories", "waters",
+                   "airspace", "border", "borders", "soil", "coast", "peninsula", "economy", "market", "people",
+                   "public", "language", "culture", "history", "front", "frontline", "island", "islands", "sea",
+                   "invasion", "aggression", "threat", "side"}
+ORG_DESCRIPTOR_NEXT = {"countries", "member", "members", "nations", "allies", "partners", "states", "capitals"}
+REPORTING = {"said", "says", "say", "stated", "states", "announced", "announces", "told", "noted", "notes",
+             "added", "declared", "declares", "claimed", "claims", "writes", "wrote", "reported", "reports",
+             "argued", "argues", "insisted", "stressed", "believes", "believed", "thinks", "explained", "suggests"}
+FUTURE = re.compile(
+    r"\b(will|shall|'ll|going to|plans? to|planned to|planning to|intends? to|intended to|intending to|aims? to|"
+    r"aiming to|set to|scheduled|expected to|is to|are to|to be held|upcoming|would|should|prepares? to|"
+    r"preparing to|envisages?|forthcoming|next (week|month|year)|later this|agreed to|pledged to|vowed to|"
+    r"committed to|is due to|are due to|due to (hold|sign|visit|meet))\b", re.I)
+HEDGES = re.compile(
+    r"\b(allegedly|alleged|reportedly|reported(ly)?|purportedly|apparently|rumou?red|unconfirmed|possibly|"
+    r"could|might|may have|is said to|are said to|is believed to|are believed to|sources said|sources say|"
+    r"according to (media|sources|reports|officials|intelligence|people)|media (reports?|writes?|say|said)|"
+    r"intelligence (says?|said|claims?|reports?)|claimed|is thought to|denied|denies|deny)\b", re.I)
+NEGATION = {"not", "n't", "never", "no", "neither", "nor", "without", "refused", "refuses", "declined",
+            "declines", "cancelled", "canceled", "failed", "halted", "suspended", "rejected", "rejects"}
+DETERMINERS = {"a", "an", "the", "this", "that", "in"}
+VERB_ONLY = {"sign", "host", "launch", "transit", "station", "order", "form", "meet", "found", "visit", "supply",
+             "export", "deliver", "transfer", "provide", "exercise", "drill", "confirm", "promise", "agree",
+             "pledge", "protest", "request", "ask", "invite", "commit", "rotate", "send", "buy", "purchase"}
+ANAPHORIC = {"these", "this", "those", "such", "same", "said", "that"}
+SCENE = {"during", "at", "after", "following", "ahead", "before", "sidelines", "on", "in", "amid", "throughout"}
+DESCRIPTIVE = {"covers", "cover", "covering", "covered", "includes", "include", "including", "included",
+               "envisages", "envisage", "foresees", "foresee", "concerning", "regarding", "entails", "involves",
+               "involve", "involving", "governs", "governing", "allows", "allow", "allowing", "enables", "enable",
+               "facilitates", "facilitate", "facilitating", "regulates", "streamline", "streamlines"}
+TREND = re.compile(r"\b(started to increase|have increased|has increased|intensified|have intensified|have grown|"
+                   r"has grown|are growing|is growing|proliferat\w*|on the rise|more and more|increasingly|"
+                   r"have started to|has started to|tend to|tends to|usually|often|regularly|traditionally)\b", re.I)
+LIST_GAP = {",", "and", "or", "&", "/", "-", "–", "the", "'s", "’s", "both", "as", "well", "of", "'", "’", "(", ")",
+            "its", "their", "his", "her", "all", "together", "with"}
+BOUNDARY_AFTER_COMMA = {"and", "but", "while", "whereas", "then", "which", "where", "who", "when", "as", "after",
+                        "before", "with", "although", "though", "whilst", "yet", "thus", "so"}
+RELATIVE = {"which", "who", "where"}
+PASSIVE_AUX = {"was", "were", "is", "are", "been", "be", "being", "got", "get"}
+
+
+@dataclass(frozen=True)
+class TriggerDef:
+    type: str
+    mode: str
+    cameo: str
+    flags: frozenset[str]
+    needs: tuple[str, ...]
+
+
+@dataclass
+class Trigger:
+    d: TriggerDef
+    start: int  # token index in the paragraph doc
+    end: int
+    text: str
+
+    @property
+    def type(self) -> str:
+        return self.d.type
+
+
+@dataclass
+class Lexicon:
+    """The trigger lexicon (data/triggers.tsv) compiled into a PhraseMatcher over lower-cased tokens."""
+
+    defs: list[TriggerDef]
+    phrases: list[list[str]]
+    classes: dict[str, set[str]] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> Lexicon:
+        path = path or Path(str(resources.files("latticework") / "data" / "triggers.tsv"))
+        defs, phrases = [], []
+        classes: dict[str, set[str]] = {}
+        with open(path, encoding="utf-8") as fh:
+            for line in fh:
+                if line.startswith("# CLASS\t"):
+                    _, name, words = line.rstrip("\n").split("\t")
+                    classes[name] = {w.strip().lower() for w in words.split("|") if w.strip()}
+        for row in read_tsv(path):
+            flags = frozenset(f.strip() for f in row.get("flags", "").split(",") if f.strip())
+            needs = tuple(f[6:] for f in flags if f.startswith("needs="))
+            defs.append(TriggerDef(row["type"], row["mode"], row["cameo"], flags, needs))
+            phrases.append([p.strip() for p in row["phrases"].split("|") if p.strip()])
+        return cls(defs, phrases, classes)
+
+    def matcher(self, vocab) -> PhraseMatcher:  # type: ignore[no-untyped-def]
+        from latticework.nlp import get_nlp
+
+        m = PhraseMatcher(vocab, attr="LOWER")
+        nlp = get_nlp()
+        for i, ps in enumerate(self.phrases):
+            m.add(str(i), [nlp.make_doc(p) for p in ps])
+        return m
+
+    def has_class(self, name: str, lower_tokens: Sequence[str], lower_text: str) -> bool:
+        words = self.classes.get(name, set())
+        if any(t in words for t in lower_tokens):
+            return True
+        return any(" " in w and w in lower_text for w in words)
+
+
+@dataclass
+class Clause:
+    start: int  # token indices (paragraph doc)
+    end: int
+    relative: bool = False
+    triggers: list[Trigger] = field(default_factory=list)
+
+
+@dataclass
+class Frame:
+    type: str
+    mode: str
+    cameo: str
+    triggers: list[Trigger]
+    attached: list[Mention] = field(default_factory=list)
+    flags: set[str] = field(default_factory=set)
+    planned: bool = False
+    confidence: float = 0.85
+
+    @property
+    def start(self) -> int:
+        return self.triggers[0].start
+
+    @property
+    def end(self) -> int:
+        return self.triggers[-1].end
+
+
+def mention_codes(m: Mention) -> tuple[str, ...]:
+    return m.members if m.members else ((m.code,) if m.code else ())
+
+
+def _prev_words(sent: Span, tok: int, n: int) -> list[str]:
+    doc = sent.doc
+    lo = max(sent.start, tok - n)
+    return [t.lower_ for t in doc[lo:tok]]
+
+
+def assign_roles(sent: Span, mentions: list[Mention], dictionary: ActorDictionary) -> None:
+    """Mark mentions that are places (locations), descriptors or opponents, not parties."""
+    doc = sent.doc
+    prev_loc_end = -10
+    for i, m in enumerate(mentions):
+        if m.kind in ("framework",):
+            m.role = "framework"
+            continue
+        nxt = doc[m.tok_end].text if m.tok_end < sent.end else ""
+        possessive = nxt in ("'s", "’s", "'")
+        before = _prev_words(sent, m.tok_start, 3)
+        # skip articles between the preposition and the name
+        k = m.tok_start - 1
+        while k >= sent.start and doc[k].lower_ in ("the", "a"):
+            k -= 1
+        prep = doc[k].lower_ if k >= sent.start else ""
+        if m.kind == "place":
+            m.role = "location"
+        elif possessive:
+            m.role = "party"
+        elif prep in LOCATION_PREPS and m.kind in ("capital", "name", "short", "abbrev", "place"):
+            m.role = "location"
+        elif before[-2:] == ["capital", "of"] or before[-3:-1] == ["capital", "of"]:
+            m.role = "location"
+        elif m.is_place_like and m.tok_start - prev_loc_end <= 2:
+            m.role = "location"  # "in the capital of Laos, Vientiane"
+        elif i > 0 and mentions[i - 1].role == "location" and m.tok_start - mentions[i - 1].tok_end <= 1 and (
+                doc[m.tok_start].text[:1].isupper()):
+            m.role = "location"  # "at the Washington NATO Summit"
+        if m.role == "location":
+            prev_loc_end = m.tok_end
+        if m.role == "party" and m.kind == "organisation" and nxt.lower() in ORG_DESCRIPTOR_NEXT:
+            m.role = "descriptor"  # "the EU countries Germany and France"
+        if m.role == "party" and m.kind == "demonym" and nxt.lower() in NON_ACTOR_HEADS:
+            m.role = "descriptor"  # "the Ukrainian crisis", "Japanese waters"
+        if m.role == "party":
+            back = [t.lower_ for t in doc[max(sent.start, m.tok_start - 4):m.tok_start]]
+            if any(w in CONTRA_WORDS for w in back) or (i > 0 and mentions[i - 1].role == "contra" and all(
+                    t.lower_ in LIST_GAP for t in doc[mentions[i - 1].tok_end:m.tok_start])):
+                m.role = "contra"  # "aimed at deterring China, Russia and the DPRK"
+        if m.role == "party" and m.kind in ("demonym",) and nxt.lower() in ("media", "press", "newspapers",
+                                                                            "newspaper", "outlets", "reports",
+                                                                            "experts", "analysts", "sources"):
+            m.role = "source"
+
+
+def _find_contra_start(sent: Span, start: int, end: int) -> int | None:
+    for t in sent.doc[start:end]:
+        if t.lower_ in CONTRA_WORDS:
+            return t.i
+    return None
+
+
+def split_clauses(sent: Span, triggers: list[Trigger]) -> list[Clause]:
+    """Cut a sentence where both sides carry a trigger of their own."""
+    doc = sent.doc
+    cands: list[tuple[int, bool]] = []  # (token index where the new clause starts, relative?)
+    for t in sent:
+        i = t.i
+        nxt = doc[i + 1].lower_ if i + 1 < sent.end else ""
+        if t.text in (";", "(", ")") or t.text == ":" and i > sent.start:
+            cands.append((i + 1 if t.text != "(" else i, False))
+        elif t.text == "," and nxt in BOUNDARY_AFTER_COMMA:
+            cands.append((i + 1, nxt in RELATIVE))
+        elif t.text == "," and nxt == "at" and i + 2 < sent.end and doc[i + 2].lower_ == "which":
+            cands.append((i + 1, True))
+        elif t.lower_ in ("then", "next", "later", "subsequently") and doc[i - 1].text not in (",",) and i > sent.start:
+            cands.append((i, False))
+        elif t.lower_ == "and" and nxt in ("then", "next", "later", "subsequently", "also"):
+            cands.append((i, False))
+        elif t.lower_ == "and" and any(tr.start == i + 1 and "noun" not in tr.d.flags for tr in triggers):
+            cands.append((i, False))
+    clauses: list[Clause] = []
+    start = sent.start
+    rel = False
+    for pos, is_rel in sorted(set(cands)):
+        if pos <= start or pos >= sent.end:
+            continue
+        left = [tr for tr in triggers if start <= tr.start < pos]
+        right = [tr for tr in triggers if pos <= tr.start < sent.end]
+        hard = doc[pos - 1].text == ";"
+        if (left and right) or (hard and (left or right)):
+            clauses.append(Clause(start, pos, rel))
+            start, rel = pos, is_rel
+    clauses.append(Clause(start, sent.end, rel))
+    for c in clauses:
+        c.triggers = [tr for tr in triggers if c.start <= tr.start < c.end]
+    return clauses
+
+
+def filter_triggers(sent: Span, triggers: list[Trigger], lex: Lexicon) -> list[Trigger]:
+    """Drop negated, anaphoric, descriptive or unsupported triggers; keep the longest of overlaps."""
+    doc = sent.doc
+    lower_tokens = [t.lower_ for t in sent]
+    lower_text = sent.text.lower()
+    # longest match wins; ties keep the earlier definition
+    triggers = sorted(triggers, key=lambda t: (t.start, -(t.end - t.start)))
+    kept: list[Trigger] = []
+    for tr in triggers:
+        if kept and tr.start < kept[-1].end:
+            continue
+        kept.append(tr)
+    out = []
+    for tr in kept:
+        prev = _prev_words(sent, tr.start, 4)
+        prev1 = prev[-1] if prev else ""
+        if any(w in NEGATION for w in prev[-3:]) or (prev1 == "no" or (len(prev) >= 2 and prev[-2:] == ["did", "not"])):
+            continue
+        if tr.text.lower() in VERB_ONLY and prev1 in DETERMINERS:
+            continue  # "a sign of", "the host", "in order to"
+        if "noun" in tr.d.flags and prev1 in ANAPHORIC:
+            continue  # "these talks", "such exercises" refer back
+        back = _prev_words(sent, tr.start, 14)
+        if ";" in back:
+            back = back[len(back) - back[::-1].index(";"):]
+        if any(w in DESCRIPTIVE for w in back):
+            continue  # "the document covers consultations, information sharing and exercises"
+        if tr.d.needs and not all(lex.has_class(n, lower_tokens, lower_text) for n in tr.d.needs):
+            continue
+        if tr.text.lower() in ("threat", "threats") and prev1 in ("to", "of"):
+            pass
+        _ = doc
+        out.append(tr)
+    return out
+
+
+def build_frames(clause: Clause) -> list[Frame]:
+    frames: list[Frame] = []
+    for tr in clause.triggers:
+        if frames and frames[-1].type == tr.type and (frames[-1].mode == tr.d.mode or tr.type == "CONSULT"
+                                                      or "noun" in frames[-1].flags and tr.type != "COOPERATE") \
+                and tr.start - frames[-1].end <= 12:
+            f = frames[-1]
+            f.triggers.append(tr)
+            if "noun" in f.flags and "noun" not in tr.d.flags:
+                f.mode, f.cameo = tr.d.mode, tr.d.cameo  # a verb names the mode better than a noun
+            f.flags |= set(tr.d.flags)
+            continue
+        frames.append(Frame(tr.type, tr.d.mode, tr.d.cameo, [tr], flags=set(tr.d.flags)))
+    return frames
+
+
+def select_frames(sent: Span, clause: Clause, frames: list[Frame], dates_in_clause: list) -> list[Frame]:
+    """Apply the ontology's rules that decide which frames of a clause are events of their own."""
+    doc = sent.doc
+    if not frames:
+        return frames
+    # speech acts: what is said inside them is not an event of its own (but "invited X to join them" is a meeting)
+    speech = [f for f in frames if "speech" in f.flags]
+    over = [f for f in frames if "over_request" in f.flags]
+    if over:
+        for f in frames:
+            if f.type == "REQUEST":
+                over[0].attached[:0] = f.attached
+        frames = [f for f in frames if f.type != "REQUEST"]
+    elif speech:
+        frames = speech[:1] + [f for f in speech[1:] if f.type != speech[0].type]
+    # rule 4: an arms contract is the transfer, not a separate signing
+    if any(f.type == "AID" for f in frames):
+        frames = [f for f in frames if not (f.type == "AGREE" and f.mode in ("sign", "pledge"))]
+    # scene-setting nouns ("during the talks, they agreed ...")
+    if len(frames) > 1:
+        def scene(f: Frame) -> bool:
+            prev = [t.lower_ for t in doc[max(clause.start, f.start - 4):f.start]]
+            return "context" in f.flags and bool(SCENE & set(prev))
+
+        rest = [f for f in frames if not scene(f)]
+        if rest:
+            frames = rest
+    # rule 3: "X agreed to do Z"
+    pledges = [f for f in frames if "pledge" in f.flags]
+    if pledges:
+        p = pledges[0]
+        later = [f for f in frames if f.start > p.start and f is not p]
+        if later:
+            p_end_char = doc[p.end - 1].idx + len(doc[p.end - 1].text)
+            own_time = any(d_start >= p_end_char for d_start, _ in dates_in_clause)
+            if own_time:
+                for f in later:
+                    f.planned = True
+                frames = [f for f in frames if f is not p]
+            else:
+                for f in later:
+                    p.attached.extend(f.attached)
+                frames = [f for f in frames if f not in later]
+    return frames
+
+
+@dataclass
+class SentenceContext:
+    """What the coder knows when it reaches a sentence: anchor date, last parties, last lists."""
+
+    anchor: date | None
+    last_parties: list[str] = field(default_factory=list)
+    last_list: list[str] = field(default_factory=list)
+    last_state: str | None = None
+    recent_states: list[str] = field(default_factory=list)
+    persons_seen: set[str] = field(default_factory=set)
+
+
+COREF = re.compile(
+    r"\b(the (two|three|four|five) (countries|nations|sides|governments|leaders|ministers|allies|partners|states|navies|militaries|parties)|"
+    r"both (countries|sides|nations|parties|governments|leaders|allies|partners)|the parties|the sides|the allies|"
+    r"these (two |three |four |five )?(countries|nations|actors|states|partners|allies|governments)|"
+    r"the (trio|pair|duo)|they|them|themselves|(his|her|their) counterparts?|the countries)\b", re.I)
+NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5, "both": 2, "pair": 2, "duo": 2, "trio": 3}
+
+
+def coref_mentions(sent: Span, offset: int, ctx: SentenceContext, mentions: list[Mention]) -> list[Mention]:
+    """Mentions for "the parties", "the two countries", "they", "his counterpart" resolved from context."""
+    out: list[Mention] = []
+    text = sent.text
+    base = sent.start_char
+    for m in COREF.finditer(text):
+        phrase = m.group(0).lower()
+        cstart, cend = base + m.start(), base + m.end()
+        span = sent.doc.char_span(cstart, cend, alignment_mode="expand")
+        if span is None:
+            continue
+        words = phrase.split()
+        n = next((NUMBERS[w] for w in words if w in NUMBERS), None)
+        codes: list[str] = []
+        if "counterpart" in phrase:
+            # named right after? then the name itself is the mention
+            if any(mm.tok_start >= span.end and mm.tok_start - span.end <= 1 and mm.kind in ("official", "surname")
+                   for mm in mentions):
+                continue
+            subj = {c for mm in mentions if mm.tok_end <= span.start for c in mention_codes(mm)}
+            other = next((s for s in reversed(ctx.recent_states) if s not in subj), None)
+            codes = [other] if other else []
+        elif words[0] in ("these",) or phrase == "the countries":
+            codes = ctx.last_list if (n is None or len(ctx.last_list) == n) else []
+        elif phrase in ("they", "them", "themselves"):
+            if any(mm.tok_end <= span.start and mm.role == "party" for mm in mentions):
+                continue  # "they" most likely points inside the sentence
+            codes = ctx.last_parties or ctx.last_list
+        else:
+            cands = [ctx.last_parties, ctx.last_list]
+            codes = next((c for c in cands if c and (n is None or len(c) == n)), [])
+        if not codes:
+            continue
+        out.append(Mention(cstart + offset, cend + offset, m.group(0), "", "coref", span.start, span.end,
+                           members=tuple(codes)))
+    return out
