@@ -36,6 +36,7 @@ from latticework.events import (
     Trigger,
     assign_roles,
     build_frames,
+    drop_scene_frames,
     coref_mentions,
     filter_triggers,
     mention_codes,
@@ -157,7 +158,10 @@ class Coder:
                             sctx.last_parties = parties
                     events.extend(new)
                 self._update_context(sctx, mentions)
-        return dedupe(events)
+        events = dedupe(events)
+        for ev in events:
+            ev.pop("_noun", None)
+        return events
 
     def _update_context(self, ctx: SentenceContext, mentions: list[Mention]) -> None:
         states = [c for m in mentions if m.role == "party" for c in mention_codes(m) if not self.dictionary.kinds.get(c)]
@@ -199,7 +203,7 @@ class Coder:
         trend = bool(TREND.search(sentence_text))
         for ci, clause in enumerate(clauses):
             cm = [m for m in mentions if clause.start <= m.tok_start < clause.end]
-            frames = build_frames(clause)
+            frames = drop_scene_frames(sent, clause, build_frames(clause))
             # attach each mention after a trigger to the nearest trigger before it
             first = frames[0].start if frames else clause.end
             speaker: list[Mention] = []
@@ -230,7 +234,7 @@ class Coder:
                     inherited = True
             for f in frames:
                 out.extend(self._event(doc, sent, offset, clause, f, pre, speaker, cm, dates_in_clause, dates,
-                                       ctx, anchor, inherited, trend))
+                                       ctx, anchor, inherited, trend, triggers))
             if pre:
                 prev_subject = pre
             prev_all = [m for m in cm if m.role == "party"] or prev_all
@@ -239,7 +243,7 @@ class Coder:
     def _event(self, doc: Document, sent: Span, offset: int, clause: Clause, f: Frame, pre: list[Mention],
                speaker: list[Mention], cm: list[Mention], dates_in_clause: list[tuple[int, DateMention]],
                sent_dates: list[tuple[int, DateMention]], ctx: SentenceContext, anchor: date | None,
-               inherited: bool, trend: bool) -> list[dict]:
+               inherited: bool, trend: bool, sent_triggers: list[Trigger]) -> list[dict]:
         pdoc = sent.doc
         d = self.dictionary
         # -- date (resolved first: groupings expand to members at the event's date)
@@ -252,7 +256,8 @@ class Coder:
         if cands:
             chosen = min(cands, key=lambda x: abs(x[0] - pdoc[f.start].idx))[1]
         else:
-            before = [dm for p, dm in sent_dates if p < pdoc[clause.start].idx and not first_since(p, dm)]
+            first_trig = pdoc[min(t.start for t in sent_triggers)].idx if sent_triggers else pdoc[clause.start].idx
+            before = [dm for p, dm in sent_dates if p < min(first_trig, pdoc[clause.start].idx) and not first_since(p, dm)]
             chosen = before[-1] if before else None
         edtf = chosen.edtf if chosen else None
         when = to_interval(edtf)[0] if edtf else anchor
@@ -332,7 +337,8 @@ class Coder:
             return []  # "dialogues have started to increase": a trend, not an event
         # -- status, hedging
         clause_text = pdoc[clause.start:clause.end].text
-        planned = f.planned or bool(FUTURE.search(clause_text)) or bool(
+        content_start = max([clause.start, *[t.i + 1 for t in pdoc[clause.start:f.start] if t.lower_ in REPORTING or t.lower_ == "that"]])
+        planned = f.planned or bool(FUTURE.search(pdoc[content_start:clause.end].text)) or bool(
             edtf and anchor and is_after(edtf, anchor)) or bool(chosen and chosen.relation == "by" and chosen.future)
         if chosen and chosen.relation in ("since",) and not f.planned:
             planned = False
@@ -349,6 +355,10 @@ class Coder:
         # -- location
         hosts = [m for m in pre if m.kind == "capital" and "host" in trig_lower]
         locs = hosts or [m for m in cm if m.role == "location"]
+        if etype == "MOBILIZE" and mode == "deployment" and not re.search(
+                r"\b(to|in|into|near|across|along|abroad|overseas|on|at|off|around|within)\b",
+                pdoc[f.end:clause.end].text, re.I):
+            return []  # "fielded by 2035" is not a deployment anywhere
         if etype == "MOBILIZE" and mode == "deployment":
             locs = [m for m in cm if m.tok_start > f.start and m.role in ("location", "party") and pdoc[m.tok_start - 1].lower_ in ("to", "in")] or locs
             actors = [a for a in actors if a not in codes_of(locs)] or actors
@@ -382,6 +392,7 @@ class Coder:
             "confidence": round(max(0.05, min(1.0, confidence)), 2),
             "cameo": f.cameo,
             "trigger": " … ".join(t.text for t in f.triggers),
+            "_noun": "noun" in f.flags and all("noun" in t.d.flags for t in f.triggers),
         }
         # several separate bilateral deals listed together: one event per partner (rule 1)
         groups: list[tuple[list[str], list[str]]] = [(actors, targets)]
@@ -430,6 +441,10 @@ def dedupe(events: list[dict]) -> list[dict]:
     for ev in events:
         key = (ev["type"], tuple(ev["actors"]), tuple(ev["targets"]))
         idx = by_key.setdefault(key, [])
+        if ev["date"] is None and ev.get("_noun"):
+            parties = set(ev["actors"]) | set(ev["targets"])
+            if any(o["type"] == ev["type"] and parties < set(o["actors"]) | set(o["targets"]) for o in out):
+                continue  # "participation in the exercises" refers back to a larger event
         dup = next((i for i in idx if out[i]["date"] == ev["date"] or out[i]["date"] is None or ev["date"] is None), None)
         if dup is None:
             idx.append(len(out))

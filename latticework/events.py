@@ -200,8 +200,8 @@ def assign_roles(sent: Span, mentions: list[Mention], dictionary: ActorDictionar
             m.role = "location"
         elif m.is_place_like and m.tok_start - prev_loc_end <= 2:
             m.role = "location"  # "in the capital of Laos, Vientiane"
-        elif i > 0 and mentions[i - 1].role == "location" and m.tok_start - mentions[i - 1].tok_end <= 1 and (
-                doc[m.tok_start].text[:1].isupper()):
+        elif i > 0 and mentions[i - 1].role == "location" and m.tok_start == mentions[i - 1].tok_end and (
+                m.kind != "demonym"):
             m.role = "location"  # "at the Washington NATO Summit"
         if m.role == "location":
             prev_loc_end = m.tok_end
@@ -210,7 +210,7 @@ def assign_roles(sent: Span, mentions: list[Mention], dictionary: ActorDictionar
         if m.role == "party" and m.kind == "demonym" and nxt.lower() in NON_ACTOR_HEADS:
             m.role = "descriptor"  # "the Ukrainian crisis", "Japanese waters"
         if m.role == "party":
-            back = [t.lower_ for t in doc[max(sent.start, m.tok_start - 4):m.tok_start]]
+            back = [t.lower_ for t in doc[max(sent.start, m.tok_start - 8):m.tok_start]]
             if any(w in CONTRA_WORDS for w in back) or (i > 0 and mentions[i - 1].role == "contra" and all(
                     t.lower_ in LIST_GAP for t in doc[mentions[i - 1].tok_end:m.tok_start])):
                 m.role = "contra"  # "aimed at deterring China, Russia and the DPRK"
@@ -316,6 +316,20 @@ def build_frames(clause: Clause) -> list[Frame]:
     return frames
 
 
+def drop_scene_frames(sent: Span, clause: Clause, frames: list[Frame]) -> list[Frame]:
+    """Scene-setting nouns ("during the talks, they agreed ...") are not events when the clause has another."""
+    doc = sent.doc
+    if len(frames) < 2:
+        return frames
+
+    def scene(f: Frame) -> bool:
+        prev = [t.lower_ for t in doc[max(clause.start, f.start - 4):f.start]]
+        return "context" in f.flags and bool(SCENE & set(prev))
+
+    rest = [f for f in frames if not scene(f)]
+    return rest or frames
+
+
 def select_frames(sent: Span, clause: Clause, frames: list[Frame], dates_in_clause: list) -> list[Frame]:
     """Apply the ontology's rules that decide which frames of a clause are events of their own."""
     doc = sent.doc
@@ -334,15 +348,6 @@ def select_frames(sent: Span, clause: Clause, frames: list[Frame], dates_in_clau
     # rule 4: an arms contract is the transfer, not a separate signing
     if any(f.type == "AID" for f in frames):
         frames = [f for f in frames if not (f.type == "AGREE" and f.mode in ("sign", "pledge"))]
-    # scene-setting nouns ("during the talks, they agreed ...")
-    if len(frames) > 1:
-        def scene(f: Frame) -> bool:
-            prev = [t.lower_ for t in doc[max(clause.start, f.start - 4):f.start]]
-            return "context" in f.flags and bool(SCENE & set(prev))
-
-        rest = [f for f in frames if not scene(f)]
-        if rest:
-            frames = rest
     # rule 3: "X agreed to do Z"
     pledges = [f for f in frames if "pledge" in f.flags]
     if pledges:
@@ -401,8 +406,11 @@ def coref_mentions(sent: Span, offset: int, ctx: SentenceContext, mentions: list
             if any(mm.tok_start >= span.end and mm.tok_start - span.end <= 1 and mm.kind in ("official", "surname")
                    for mm in mentions):
                 continue
-            subj = {c for mm in mentions if mm.tok_end <= span.start for c in mention_codes(mm)}
-            other = next((s for s in reversed(ctx.recent_states) if s not in subj), None)
+            # the subject is the nearest named side before "his counterpart"; the counterpart is another side
+            before = [mm for mm in mentions if mm.tok_end <= span.start and mm.kind != "coref" and mm.code]
+            subj = set(mention_codes(before[-1])) if before else set()
+            earlier = [c for mm in before for c in mention_codes(mm)]
+            other = next((s for s in [*reversed(earlier), *reversed(ctx.recent_states)] if s not in subj), None)
             codes = [other] if other else []
         elif words[0] in ("these",) or phrase == "the countries":
             codes = ctx.last_list if (n is None or len(ctx.last_list) == n) else []
