@@ -127,6 +127,55 @@ _PATTERN = rf"""
 """
 _RX = re.compile(_PATTERN, re.VERBOSE)
 
+# Every expression above contains one of these; sentences are scanned for them first (one cheap
+# pass over the lower-cased text) and the full pattern is tried only at the few word starts just
+# before each one that can begin an expression.
+_TRIGGER_WORDS = (
+    "jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mon|tue|wed|thu|fri|sat|sun|spring|summer|autumn|"
+    "fall|winter|yesterday|today|tonight|tomorrow|morning|evening|night|week|month|year|ago"
+)
+_TRIGGER_LOWER = re.compile(r"(?=[0-9adefjmnostwy])(?:\d+|" + _TRIGGER_WORDS + ")")
+_TRIGGER_ANY = re.compile(r"(?i:\d+|" + _TRIGGER_WORDS + ")")
+_WORD = re.compile(r"\b\w+")
+_LOOKBACK = 48  # longest text a match can have before its trigger ("the very second half of the year")
+# lower-cased first words an expression can start with (besides digits)
+_STARTERS = frozenset(
+    "the very end beginning start middle close turn first second third fourth final last latter early "
+    "late mid year this next past coming previous following same that earlier later fiscal yesterday "
+    "today tonight tomorrow spring summer autumn fall winter".split()
+) | frozenset(NUMBER_WORDS) | frozenset(MONTHS) | frozenset(WEEKDAYS)
+
+_STARTER_PREFIXES = frozenset({"fy", "q1", "q2", "q3", "q4", "h1", "h2"})
+
+
+def _matches(text: str) -> list[re.Match[str]]:
+    """Same matches as `_RX.finditer(text)`, several times faster on ordinary prose."""
+    lower = text.lower()
+    if len(lower) == len(text):
+        triggers = _TRIGGER_LOWER.finditer(lower)
+    else:  # a few characters change length when lower-cased; keep offsets exact
+        triggers = _TRIGGER_ANY.finditer(text)
+        lower = text
+    found: list[re.Match[str]] = []
+    pos = 0
+    for t in triggers:
+        ts = t.start()
+        if ts < pos:
+            continue
+        for w in _WORD.finditer(lower, max(pos, ts - _LOOKBACK)):
+            if w.start() > ts:
+                break
+            word = w.group()
+            if not (word[0].isdigit() or word in _STARTERS or word[:2] in _STARTER_PREFIXES):
+                continue
+            m = _RX.match(text, w.start())
+            if m is not None and m.end() > ts:
+                found.append(m)
+                pos = m.end()
+                break
+    return found
+
+
 _ALTS = ("iso", "num", "mdy", "dmy", "my", "season", "q", "fy", "rel", "the", "yearend",
          "day_word", "ago", "yr", "wd", "da", "ma")
 
@@ -327,7 +376,7 @@ def find_dates(text: str, ctx: DateContext, *, future_hint: bool = False) -> lis
     """
     out: list[DateMention] = []
     anchor = ctx.anchor
-    for m in _RX.finditer(text):
+    for m in _matches(text):
         kind = next(k for k in _ALTS if m.group(k) is not None)
         mod = m.group("mod")
         start, end = m.start(), m.end()
@@ -411,10 +460,14 @@ def find_dates(text: str, ctx: DateContext, *, future_hint: bool = False) -> lis
                 # bare "in summer" / "in the fall": needs a preposition, resolves like a month
                 if prep not in _DATE_PREPS and not mod:
                     continue
-                ry = ctx.month_year or ctx.year
+                ry = ctx.month_year
+                if ry is None and anchor is None:
+                    ry = ctx.year
                 if ry is None and anchor is not None:
-                    ry = _season_instance(anchor, code, "last" if not future_hint and
-                                          to_interval(f"{anchor.year:04d}-{code}")[0] > anchor else None)
+                    if future_hint:  # the one in progress or the next to come
+                        ry = _season_instance(anchor, code, None)
+                    else:  # the latest one that had begun by the anchor
+                        ry = anchor.year - (SEASON_MONTHS[code][0] > anchor.month)
                 if ry is None:
                     continue
                 y = ry

@@ -385,3 +385,31 @@ def test_seed_gold_dates_are_reachable() -> None:
                 assert lo <= hi
                 seen += 1
     assert seen > 10
+
+
+def test_bare_season_follows_month_context_not_history_year() -> None:
+    ctx = DateContext(date(2024, 10, 1))
+    find_dates("The navy was founded in 1954.", ctx)
+    assert [m.edtf for m in find_dates("Drills were held in the summer.", ctx)] == ["2024-22"]
+    find_dates("Plans were drafted in June 2021.", ctx)
+    assert [m.edtf for m in find_dates("Drills were held in the autumn.", ctx)] == ["2021-23"]
+
+
+def test_trigger_prefilter_finds_exactly_what_the_full_scan_finds() -> None:
+    """The fast path (scan for trigger words, try the pattern only near them) must not change results."""
+    from latticework.dates import _RX, _matches
+
+    texts = [line for line in Path(__file__).read_text(encoding="utf-8").splitlines() if line.strip()]
+    corpus = SHARED / "corpus" / "seeds.jsonl"
+    for line in corpus.read_text(encoding="utf-8").splitlines():
+        texts.extend(json.loads(line)["text"].split("\n"))
+    texts.append("İstanbul talks on 3 May 2022 and İzmir visits last March")  # lower() changes length
+    assert len(texts) > 300
+    for text in texts:
+        assert [m.span() for m in _matches(text)] == [m.span() for m in _RX.finditer(text)], text
+
+
+def test_bare_season_direction_follows_tense() -> None:
+    assert edtfs("Drills were held in the winter.", anchor=date(2024, 10, 1)) == ["2023-24"]
+    assert edtfs("Drills will be held in the winter.", anchor=date(2024, 10, 1), future_hint=True) == ["2024-24"]
+    assert edtfs("Drills will be held in the spring.", anchor=date(2024, 10, 1), future_hint=True) == ["2025-21"]
