@@ -214,6 +214,7 @@ _DA_FOLLOW_OK = re.compile(
     r"\s*(?:$|[^\w\s]|(?:and|or|when|in|at|to|with|the|of|as|after|before|while|a|an|where|that|this|"
     r"they|he|she|it|we|both|his|her|their|its|for|by|but)\b|[A-Z])"
 )
+_LATE_MOD = re.compile(r"(?i)end|close|second|latter|late|fourth")
 _FUTURE_Q = {"next", "coming", "following", "later this"}
 
 
@@ -656,14 +657,10 @@ def find_dates(text: str, ctx: DateContext, *, future_hint: bool = False) -> lis
             edtfs = [f"{y:04d}-{mo:02d}"]
             ctx.month, ctx.month_year = mo, y
 
-        if mod and kind in ("yr", "rel", "ma", "my", "q", "fy") and edtfs:
-            # "mid-2025", "the end of next month": the modifier narrows inside the period, which
-            # EDTF cannot say; keep the period itself
-            if kind == "yr" and m["yr_b"]:
-                pass
-            elif re.search(r"(?i)end|close|second|latter|last|fourth|late", mod) and anchor is not None \
-                    and kind in ("rel",) and edtfs[0].startswith(str(anchor.year)):
-                lexical_future = lexical_future or edtfs[0] == str(anchor.year)
+        if mod and kind in ("yr", "rel") and anchor is not None and edtfs == [f"{anchor.year:04d}"] \
+                and _LATE_MOD.search(mod):
+            # "at the end of 2024" / "late this year" written in 2024: the part meant is still to come
+            lexical_future = True
         for edtf in edtfs:
             future = lexical_future or is_after(edtf, anchor)
             out.append(DateMention(start, end, edtf, relation, future, explicit))

@@ -272,7 +272,7 @@ def test_relative_seasons() -> None:
     ("last year", "2023", False),
     ("later this year", "2024", True),
     ("earlier this year", "2024", False),
-    ("at the end of 2024", "2024", False),
+    ("at the end of 2024", "2024", True),
     ("by the end of the year", "2024", True),
     ("at the end of the year", "2024", True),
     ("by year-end", "2024", True),
@@ -413,3 +413,11 @@ def test_bare_season_direction_follows_tense() -> None:
     assert edtfs("Drills were held in the winter.", anchor=date(2024, 10, 1)) == ["2023-24"]
     assert edtfs("Drills will be held in the winter.", anchor=date(2024, 10, 1), future_hint=True) == ["2024-24"]
     assert edtfs("Drills will be held in the spring.", anchor=date(2024, 10, 1), future_hint=True) == ["2025-21"]
+
+
+def test_late_part_of_the_current_year_points_ahead() -> None:
+    m = one("At the end of 2024, a new joint command will appear.")
+    assert (m.edtf, m.future, m.explicit) == ("2024", True, True)
+    assert one("late this year").future
+    assert not one("early this year").future
+    assert not one("at the end of 2023").future
