@@ -39,9 +39,9 @@ from latticework.ingest import Document, read_documents  # noqa: E402
 
 def _source_texts() -> tuple[str, list[str]]:
     """Paragraphs to build the corpus from: the demo corpus if shipped, else the seed articles."""
-    demo = ROOT / "latticework" / "demo"
+    demo = ROOT / "latticework" / "demo" / "corpus.jsonl"
     texts: list[str] = []
-    if demo.is_dir():
+    if demo.is_file():
         for item in read_documents([demo], language_check=False):
             if isinstance(item, Document):
                 texts.append(item.text)

@@ -74,7 +74,7 @@ _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 def looks_english(text: str, sample: int = 4000) -> bool:
     """Cheap guess whether `text` is English: mostly Latin letters and a normal share of English
     function words. News prose in English runs at 30-50 % stopwords; other languages in Latin script
-    at well under 10 %. Too little text to judge counts as English."""
+    at well under 8 %. Too little text (under 20 lower-case words) to judge counts as English."""
     head = text[:sample]
     letters = [c for c in head if c.isalpha()]
     if len(letters) < 40:
@@ -82,11 +82,13 @@ def looks_english(text: str, sample: int = 4000) -> bool:
     latin = sum(1 for c in letters if c < "\u0250")
     if latin / len(letters) < 0.6:
         return False
-    words = [w.lower() for w in _WORD.findall(head)]
-    if len(words) < 12:
+    # proper nouns say nothing about the language (and lists of names are common): judge the
+    # lower-case words only
+    words = [w for w in _WORD.findall(head) if w.islower()]
+    if len(words) < 20:
         return True
     hits = sum(1 for w in words if w in _EN_STOPWORDS)
-    return hits / len(words) >= 0.12
+    return hits / len(words) >= 0.08
 
 
 def _is_english_tag(tag: str) -> bool:

@@ -17,7 +17,9 @@ EVENT_SCHEMA = json.loads((SHARED / "schema" / "event.schema.json").read_text(en
 EN = "Japan and Australia signed a defence pact in Canberra on 5 May 2024. The two ministers also agreed to hold joint exercises next year."
 EN2 = "The navy of Indonesia held talks with its counterpart from India about the security of the sea lanes in the region."
 ES = ("El ministerio de defensa anunció que las fuerzas armadas participarán en unas maniobras conjuntas con "
-      "Japón durante el verano, según fuentes oficiales consultadas por este periódico.")
+      "Japón durante el verano, según fuentes oficiales consultadas por este periódico. La armada enviará "
+      "dos fragatas a la región durante varios meses y los ministros se reunirán en Madrid antes de "
+      "que termine este año.")
 
 
 def _code(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:

@@ -13,9 +13,13 @@ from latticework.ingest import Document, InputProblem, looks_english, read_docum
 EN = "Japan and Australia signed a defence pact in Canberra on 5 May 2024. The two ministers also agreed to hold joint exercises next year."
 EN2 = "The navy of Indonesia held talks with its counterpart from India about the security of the sea lanes in the region."
 DE = ("Die Bundesregierung hat am Montag beschlossen, die Verteidigungsausgaben im nächsten Jahr deutlich zu "
-      "erhöhen, wie ein Sprecher des Ministeriums mitteilte. Außerdem sollen neue Fregatten gekauft werden.")
+      "erhöhen, wie ein Sprecher des Ministeriums mitteilte. Außerdem sollen neue Fregatten gekauft werden. "
+      "Die Marine soll bis zum Ende des Jahrzehnts deutlich wachsen, und die Luftwaffe erhält weitere "
+      "Transportflugzeuge für ihre Einsätze im Ausland.")
 FR = ("Le gouvernement français a annoncé mardi une nouvelle coopération militaire avec le Japon, selon un "
-      "communiqué publié par le ministère des Armées. Les deux pays organiseront des manœuvres communes.")
+      "communiqué publié par le ministère des Armées. Les deux pays organiseront des manœuvres communes. "
+      "La marine nationale enverra une frégate dans la région pendant plusieurs mois, et les deux "
+      "ministres se retrouveront à Tokyo avant la fin de cette année.")
 JA = "日本とオーストラリアは五月五日にキャンベラで防衛協定に署名した。両国の国防相は来年共同訓練を行うことで合意した。"
 
 
@@ -161,6 +165,10 @@ def test_looks_english() -> None:
     assert looks_english(EN) and looks_english(EN2)
     assert not looks_english(DE) and not looks_english(FR) and not looks_english(JA)
     assert looks_english("NATO")  # too short to judge
+    names = ("Participants: Australia, United States, Japan, Canada, France, Germany, India, Indonesia, "
+             "New Zealand, Papua New Guinea, Philippines, Singapore, South Korea, Tonga, United Kingdom, "
+             "Fiji, Netherlands, Norway, Peru, Chile, Brunei, Malaysia, Thailand, Vietnam, Mexico, Brazil.")
+    assert looks_english(names)  # a list of names is not evidence of another language
 
 
 def test_stream_is_lazy(tmp_path: Path) -> None:
@@ -171,3 +179,24 @@ def test_stream_is_lazy(tmp_path: Path) -> None:
     first = next(it)
     assert isinstance(first, Document) and first.id == "first"
     assert all(isinstance(x, InputProblem) for x in it)
+
+
+def test_memory_stays_flat_on_a_large_jsonl(tmp_path: Path) -> None:
+    """30k documents (~25 MB): traced memory while streaming is a small fraction of the file."""
+    f = tmp_path / "large.jsonl.gz"
+    with gzip.open(f, "wt", encoding="utf-8", compresslevel=1) as fh:
+        for i in range(30_000):
+            fh.write(json.dumps({"id": f"d{i}", "text": f"{EN} {EN2} {EN} {EN2} {EN} {EN2} ({i})"}) + "\n")
+    tracemalloc.start()
+    count = 0
+    samples = []
+    for item in read_documents([f]):
+        assert isinstance(item, Document)
+        count += 1
+        if count % 10_000 == 0:
+            samples.append(tracemalloc.get_traced_memory()[0])
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert count == 30_000
+    assert peak < 8 * 2**20  # the decompressed file is about 25 MB
+    assert samples[-1] - samples[0] < 4 * 2**20  # only the set of seen ids grows
