@@ -91,7 +91,7 @@ _MOD = _ci(
     r"|latter\s+half|latter\s+part|early\s+part|(?:first|second|third|fourth|final|last)\s+quarter)"
     r"\s+of\s+|early[\s-]+|late[\s-]+|mid[\s-]*|end-|year-end\s+"
 )
-_REL_UNIT = _ci(r"week|month|year")
+_REL_UNIT = _ci(r"weekend|week|month|year")
 _FISCAL = _ci(r"fiscal(?:\s+year)?")
 _REL_Q = _ci(r"(?:earlier|later)\s+this|this|last|next|past|coming|previous|following|same")
 _THE_Q = _ci(r"the(?:\s+same|\s+following|\s+next|\s+previous)?|that")
@@ -115,7 +115,7 @@ _PATTERN = rf"""
 | (?P<q>(?<![\w\-])(?P<q_k>Q[1-4]|[1-4]Q|H[12]|[12]H)(?:\s*|-)(?P<q_y>{_YEAR})?(?![\w]))
 | (?P<fy>(?:FY\s?|{_FISCAL}\s+)(?P<fy_y>{_YEAR}|'?\d\d)(?![\w]))
 | (?P<rel>(?P<rel_q>{_REL_Q})\s+(?P<rel_u>{_REL_UNIT})(?![\w]))
-| (?P<the>(?P<the_q>{_THE_Q})\s+(?P<the_u>{_ci('year|month')})(?![\w]))
+| (?P<the>(?P<the_q>{_THE_Q})\s+(?P<the_u>{_ci('year|month|day|weekend')})(?![\w]))
 | (?P<yearend>{_YEAREND}(?![\w]))
 | (?P<day_word>{_DAY_WORD}(?![\w]))
 | (?P<ago>(?P<ago_n>{_NUMBER}|\d{{1,2}})\s+(?P<ago_u>{_ci('day|week|month|year')})s?\s+{_ci('ago')}(?![\w]))
@@ -132,7 +132,7 @@ _RX = re.compile(_PATTERN, re.VERBOSE)
 # before each one that can begin an expression.
 _TRIGGER_WORDS = (
     "jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mon|tue|wed|thu|fri|sat|sun|spring|summer|autumn|"
-    "fall|winter|yesterday|today|tonight|tomorrow|morning|evening|night|week|month|year|ago"
+    "fall|winter|tomorrow|tonight|morning|evening|night|day|week|month|year|ago"
 )
 _TRIGGER_LOWER = re.compile(r"(?=[0-9adefjmnostwy])(?:\d+|" + _TRIGGER_WORDS + ")")
 _TRIGGER_ANY = re.compile(r"(?i:\d+|" + _TRIGGER_WORDS + ")")
@@ -364,6 +364,16 @@ def _weekday_date(anchor: date, wd: int, rel: str | None, future_hint: bool) -> 
     return anchor - timedelta(days=delta)
 
 
+def _weekend_edtf(anchor: date, which: str) -> str | None:
+    """The weekend before the anchor ("last"), the one it is in or just ended ("this"), or the next."""
+    saturday = anchor - timedelta(days=(anchor.weekday() - 5) % 7)  # latest Saturday on or before
+    if which == "next" or (which == "this" and anchor.weekday() < 5):
+        saturday = anchor + timedelta(days=(5 - anchor.weekday()) % 7 or 7)
+    elif which == "last" and anchor.weekday() >= 5:
+        saturday -= timedelta(days=7)
+    return coarsest(_edtf_day(saturday), _edtf_day(saturday + timedelta(days=1)))
+
+
 def _week_edtf(monday: date) -> str | None:
     """A week as EDTF: its month, else its year; None across New Year (no safe single value)."""
     return coarsest(_edtf_day(monday), _edtf_day(monday + timedelta(days=6)))
@@ -497,6 +507,18 @@ def find_dates(text: str, ctx: DateContext, *, future_hint: bool = False) -> lis
                 continue
             if q == "past" and unit != "week":
                 continue  # "over the past year" is a duration, not last year
+            if unit == "weekend":
+                if q not in ("last", "this", "next", "past", "coming"):
+                    continue
+                wk = _weekend_edtf(anchor, "this" if q == "this" else "next" if q in ("next", "coming") else "last")
+                if wk is None:
+                    continue
+                edtfs = [wk]
+                lexical_future = q in _FUTURE_Q or (q == "this" and anchor.weekday() < 5)
+                for edtf in edtfs:
+                    out.append(DateMention(start, end, edtf, relation, lexical_future or is_after(edtf, anchor),
+                                           explicit))
+                continue
             step = {"last": -1, "past": -1, "previous": -1, "next": 1, "coming": 1, "following": 1}.get(q, 0)
             if q in ("previous", "following", "same") and unit == "year" and ctx.year is not None:
                 edtfs = [f"{ctx.year + step:04d}"]
@@ -515,7 +537,22 @@ def find_dates(text: str, ctx: DateContext, *, future_hint: bool = False) -> lis
         elif kind == "the":
             q = re.sub(r"\s+", " ", m["the_q"].lower())
             unit = m["the_u"].lower()
-            if q in ("that", "the same"):
+            if unit == "day":
+                # "the next day", "that day": one step from the last day-precise date the text gave
+                if ctx.last_day is None:
+                    continue
+                step = {"the following": 1, "the next": 1, "the previous": -1, "that": 0, "the same": 0}.get(q)
+                if step is None:
+                    continue
+                edtfs = [_edtf_day(ctx.last_day + timedelta(days=step))]
+            elif unit == "weekend":
+                if anchor is None or q != "the" or prep not in ("over", "at", "during", "on", "by"):
+                    continue
+                week = _weekend_edtf(anchor, "next" if future_hint else "last")
+                if week is None:
+                    continue
+                edtfs = [week]
+            elif q in ("that", "the same"):
                 if unit == "year" and ctx.year is not None:
                     edtfs = [f"{ctx.year:04d}"]
                 elif unit == "month" and ctx.month is not None and ctx.month_year is not None:
@@ -664,6 +701,8 @@ def find_dates(text: str, ctx: DateContext, *, future_hint: bool = False) -> lis
         for edtf in edtfs:
             future = lexical_future or is_after(edtf, anchor)
             out.append(DateMention(start, end, edtf, relation, future, explicit))
+            if len(edtf) == 10:
+                ctx.last_day = date.fromisoformat(edtf)
     _link_ranges(text, out)
     return out
 

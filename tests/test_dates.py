@@ -421,3 +421,22 @@ def test_late_part_of_the_current_year_points_ahead() -> None:
     assert one("late this year").future
     assert not one("early this year").future
     assert not one("at the end of 2023").future
+
+
+def test_weekends() -> None:
+    # anchor Wed 14 Aug 2024; the weekends around it are 10-11 Aug and 17-18 Aug (both in August)
+    assert edtfs("Talks were held over the weekend.") == ["2024-08"]
+    assert edtfs("Talks were held last weekend.", anchor=date(2024, 8, 26)) == ["2024-08"]  # 24-25 Aug
+    assert edtfs("Talks were held last weekend.", anchor=date(2024, 9, 2)) == ["2024"]  # 31 Aug - 1 Sep
+    m = one("They meet this weekend.")
+    assert m.future
+    assert one("They meet next weekend.").future
+    assert not one("Talks were held last weekend.").future
+
+
+def test_day_after_a_named_day() -> None:
+    ctx = DateContext(ANCHOR)
+    found = find_dates("On July 28 they met; the next day they flew home.", ctx)
+    assert [m.edtf for m in found] == ["2024-07-28", "2024-07-29"]
+    assert [m.edtf for m in find_dates("That day, a statement followed.", ctx)] == ["2024-07-29"]
+    assert edtfs("The next day they flew home.") == []  # no day named before
