@@ -560,8 +560,7 @@ class Store:
         if not ids:
             return out
         p = m.participants
-        rows = conn.execute(sa.select(p.c.event_id, p.c.role, p.c.actor).where(p.c.event_id.in_(ids))
-                            .order_by(p.c.event_id, p.c.role, p.c.position))
+        rows = conn.execute(_PARTS_QUERY, {"ids": ids})
         for eid, role, actor in rows:
             out.setdefault(eid, {"actor": [], "target": []})[role].append(actor)
         return out
@@ -739,6 +738,12 @@ class Store:
             }
 
         return self._read(go)
+
+
+# Prebuilt once: an expanding bind parameter skips per-call coercion of long id lists.
+_PARTS_QUERY = (sa.select(m.participants.c.event_id, m.participants.c.role, m.participants.c.actor)
+                .where(m.participants.c.event_id.in_(sa.bindparam("ids", expanding=True)))
+                .order_by(m.participants.c.event_id, m.participants.c.role, m.participants.c.position))
 
 
 def _signature(ev: dict) -> tuple:
