@@ -541,10 +541,10 @@ def find_dates(text: str, ctx: DateContext, *, future_hint: bool = False) -> lis
                 # "the next day", "that day": one step from the last day-precise date the text gave
                 if ctx.last_day is None:
                     continue
-                step = {"the following": 1, "the next": 1, "the previous": -1, "that": 0, "the same": 0}.get(q)
-                if step is None:
+                day_step = {"the following": 1, "the next": 1, "the previous": -1, "that": 0, "the same": 0}.get(q)
+                if day_step is None:
                     continue
-                edtfs = [_edtf_day(ctx.last_day + timedelta(days=step))]
+                edtfs = [_edtf_day(ctx.last_day + timedelta(days=day_step))]
             elif unit == "weekend":
                 if anchor is None or q != "the" or prep not in ("over", "at", "during", "on", "by"):
                     continue
