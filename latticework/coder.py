@@ -27,6 +27,7 @@ from latticework.events import (
     LIST_GAP,
     PASSIVE_AUX,
     REPORTING,
+    SUBORDINATORS,
     SYMMETRIC,
     TREND,
     Clause,
@@ -220,7 +221,7 @@ class Coder:
             for m in cm:
                 if m.tok_start >= first and m.role in ("party", "contra"):
                     owner = max((f for f in frames if f.start <= m.tok_start), key=lambda f: f.start, default=None)
-                    if owner is not None:
+                    if owner is not None and not any(t.lower_ in SUBORDINATORS for t in pdoc[owner.end:m.tok_start]):
                         owner.attached.append(m)
             c_start = pdoc[clause.start].idx
             c_end = pdoc[clause.end - 1].idx + len(pdoc[clause.end - 1].text)
@@ -272,6 +273,7 @@ class Coder:
             return out
 
         directed = f.type in DIRECTED
+        clause_text = pdoc[clause.start:clause.end].text
         everyone = [*pre, *f.attached]
         pre = [m for m in pre if m.role == "party" or directed and m.role == "contra"]
         subject_group = self._subject_group(pdoc, [m for m in pre if m.role == "party"])
@@ -284,11 +286,26 @@ class Coder:
         location = None
         confidence = f.confidence
         trig_lower = " ".join(t.text.lower() for t in f.triggers)
-        if etype in SYMMETRIC:
+        if etype == "AGREE" and mode == "sign" and self.lexicon.has_class(
+                "weapon", [t.lower_ for t in pdoc[clause.start:clause.end]], clause_text.lower()) and re.search(
+                r"\b(contracts?|deals?|orders?|purchases?|agreements?)\b", clause_text, re.I):
+            # rule 4: an arms contract is the transfer; the buyer signs "with"/"from" the supplier
+            etype, mode, f.cameo = "AID", "arms_transfer", "072"
+            frm = [m for m in [*pre_rest, *attached] if pdoc[m.tok_start - 1].lower_ in ("from", "with", "by")]
+            sg = codes_of(subject_group)
+            others = [c for c in codes_of(frm or [*pre_rest, *attached]) if c not in sg]
+            if not sg or not others:
+                return []
+            actors, targets = others, sg
+            if len(targets) > 1:
+                targets = targets[:1]
+        elif etype in SYMMETRIC:
             actors = codes_of([*pre, *attached])
             if not actors and f.attached == [] and not pre:
                 return []
-            if etype == "COOPERATE" and mode == "exercise" and len(actors) == 1:
+            if len(actors) == 1 and d.is_org(actors[0]) and etype in ("CONSULT", "COOPERATE"):
+                pass  # a summit or exercise of one organisation is its members meeting
+            elif etype == "COOPERATE" and mode == "exercise" and len(actors) == 1:
                 joint = re.search(r"\b(joint|jointly|combined|bilateral|trilateral|multilateral|multinational|with|together)\b",
                                   pdoc[clause.start:clause.end].text, re.I)
                 if joint:
@@ -315,13 +332,24 @@ class Coder:
                 if targets and [t for t in targets if t not in withs]:
                     targets = [t for t in targets if t not in withs][:1] if f.type == "THREATEN" or mode == "criticize" and len(targets) > 1 and withs else [t for t in targets if t not in withs]
             elif etype == "AID":
-                frm = [m for m in [*pre_rest, *attached] if m.tok_start > 0 and pdoc[m.tok_start - 1].lower_ == "from"]
+                def after_word(ms: list[Mention], words: set[str]) -> list[Mention]:
+                    out = []
+                    for m in ms:
+                        k = m.tok_start - 1
+                        while k > 0 and pdoc[k].lower_ in ("the", "a"):
+                            k -= 1
+                        if pdoc[k].lower_ in words:
+                            out.append(m)
+                    return out
+
+                frm = after_word([*pre_rest, *attached], {"from", "by"})
+                to = after_word([*pre_rest, *attached], {"to", "for"})
                 if "buyer" in f.flags:
                     targets = codes_of(subject_group)
                     actors = codes_of(frm or [m for m in attached])
                 else:
                     actors = codes_of(subject_group)
-                    targets = [c for c in codes_of([*pre_rest, *attached]) if c not in actors]
+                    targets = [c for c in codes_of(to or [*pre_rest, *attached]) if c not in actors]
             else:
                 actors = codes_of(subject_group)
                 targets = [c for c in codes_of([*pre_rest, *attached]) if c not in actors]
@@ -336,7 +364,6 @@ class Coder:
         if trend and "noun" in f.flags:
             return []  # "dialogues have started to increase": a trend, not an event
         # -- status, hedging
-        clause_text = pdoc[clause.start:clause.end].text
         content_start = max([clause.start, *[t.i + 1 for t in pdoc[clause.start:f.start] if t.lower_ in REPORTING or t.lower_ == "that"]])
         planned = f.planned or bool(FUTURE.search(pdoc[content_start:clause.end].text)) or bool(
             edtf and anchor and is_after(edtf, anchor)) or bool(chosen and chosen.relation == "by" and chosen.future)
@@ -399,7 +426,12 @@ class Coder:
         after = pdoc[f.end:min(clause.end, f.end + 8)].text.lower()
         plural_deal = "split" in f.flags or re.search(PLURAL_DEALS, pdoc[f.start:f.end].text.lower() + " " + after)
         subj_codes = codes_of(subject_group)
-        if etype == "AGREE" and mode == "sign" and plural_deal and subj_codes and len(actors) - len(subj_codes) >= 2:
+        subj_end = subject_group[-1].tok_end if subject_group else f.start
+        distributive = any(t.lower_ in ("each", "respectively", "separately") for t in pdoc[subj_end:min(f.end + 2, clause.end)])
+        if etype in SYMMETRIC and distributive and len(subj_codes) >= 2 and [a for a in actors if a not in subj_codes]:
+            others = [a for a in actors if a not in subj_codes]
+            groups = [([s_, *others], []) for s_ in subj_codes]  # "the US and Japan each signed ... with Ukraine"
+        elif etype == "AGREE" and mode == "sign" and plural_deal and subj_codes and len(actors) - len(subj_codes) >= 2:
             groups = [(subj_codes + [p], []) for p in actors if p not in subj_codes]
         elif etype == "AID" and len(targets) > 1:
             groups = [(actors, [t]) for t in targets]
@@ -443,8 +475,13 @@ def dedupe(events: list[dict]) -> list[dict]:
         idx = by_key.setdefault(key, [])
         if ev["date"] is None and ev.get("_noun"):
             parties = set(ev["actors"]) | set(ev["targets"])
-            if any(o["type"] == ev["type"] and parties < set(o["actors"]) | set(o["targets"]) for o in out):
-                continue  # "participation in the exercises" refers back to a larger event
+
+            def overlap(o: dict) -> bool:
+                other = set(o["actors"]) | set(o["targets"])
+                return parties < other or len(parties & other) / len(parties | other) >= 0.5
+
+            if any(o["type"] == ev["type"] and overlap(o) for o in out):
+                continue  # "participation in the exercises" refers back to an event already coded
         dup = next((i for i in idx if out[i]["date"] == ev["date"] or out[i]["date"] is None or ev["date"] is None), None)
         if dup is None:
             idx.append(len(out))

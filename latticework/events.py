@@ -37,6 +37,10 @@ NON_ACTOR_HEADS = {"crisis", "war", "conflict", "issue", "question", "problem", 
                    "airspace", "border", "borders", "soil", "coast", "peninsula", "economy", "market", "people",
                    "public", "language", "culture", "history", "front", "frontline", "island", "islands", "sea",
                    "invasion", "aggression", "threat", "side"}
+VENUE_NOUNS = {"summit", "conference", "meeting", "talks", "forum", "format", "process", "declaration", "dialogue",
+               "communique", "communiqué", "ministerial", "gathering", "security"}
+SUBORDINATORS = {"after", "before", "when", "whereas", "because", "since", "although", "though", "whose", "which",
+                 "who", "whom", "making", "while", "until", "unless", "despite", "once", "where"}
 ORG_DESCRIPTOR_NEXT = {"countries", "member", "members", "nations", "allies", "partners", "states", "capitals"}
 REPORTING = {"said", "says", "say", "stated", "states", "announced", "announces", "told", "noted", "notes",
              "added", "declared", "declares", "claimed", "claims", "writes", "wrote", "reported", "reports",
@@ -198,6 +202,10 @@ def assign_roles(sent: Span, mentions: list[Mention], dictionary: ActorDictionar
             m.role = "location"
         elif before[-2:] == ["capital", "of"] or before[-3:-1] == ["capital", "of"]:
             m.role = "location"
+        elif m.kind in ("capital", "place") and nxt.lower() in VENUE_NOUNS:
+            m.role = "location"  # "the Vilnius summit", "the Shangri-La Dialogue"
+        elif any(w in ("sidelines", "margins", "sideline", "margin") for w in _prev_words(sent, m.tok_start, 4)):
+            m.role = "scene"  # "on the sidelines of the G7 summit"
         elif m.is_place_like and m.tok_start - prev_loc_end <= 2:
             m.role = "location"  # "in the capital of Laos, Vientiane"
         elif i > 0 and mentions[i - 1].role == "location" and m.tok_start == mentions[i - 1].tok_end and (
@@ -280,7 +288,7 @@ def filter_triggers(sent: Span, triggers: list[Trigger], lex: Lexicon) -> list[T
     for tr in kept:
         prev = _prev_words(sent, tr.start, 4)
         prev1 = prev[-1] if prev else ""
-        if any(w in NEGATION for w in prev[-3:]) or (prev1 == "no" or (len(prev) >= 2 and prev[-2:] == ["did", "not"])):
+        if any(w in NEGATION for w in prev[-3:]):
             continue
         if tr.text.lower() in VERB_ONLY and prev1 in DETERMINERS:
             continue  # "a sign of", "the host", "in order to"
@@ -349,7 +357,13 @@ def select_frames(sent: Span, clause: Clause, frames: list[Frame], dates_in_clau
     if any(f.type == "AID" for f in frames):
         frames = [f for f in frames if not (f.type == "AGREE" and f.mode in ("sign", "pledge"))]
     # rule 3: "X agreed to do Z"
-    pledges = [f for f in frames if "pledge" in f.flags]
+    # a predicate negated before the trigger: "Hungary will not take part in a mission to coordinate deliveries"
+    def negated(f: Frame) -> bool:
+        words = [t.lower_ for t in doc[clause.start:f.start]]
+        return any(w in ("not", "n't", "never") and (i + 1 >= len(words) or words[i + 1] != "only")
+                   for i, w in enumerate(words))
+    frames = [f for f in frames if not negated(f)]
+    pledges = [f for f in frames if "pledge" in f.flags or (f.type == "AGREE" and f.mode == "sign")]
     if pledges:
         p = pledges[0]
         later = [f for f in frames if f.start > p.start and f is not p]
@@ -359,7 +373,8 @@ def select_frames(sent: Span, clause: Clause, frames: list[Frame], dates_in_clau
             if own_time:
                 for f in later:
                     f.planned = True
-                frames = [f for f in frames if f is not p]
+                if "pledge" in p.flags:
+                    frames = [f for f in frames if f is not p]
             else:
                 for f in later:
                     p.attached.extend(f.attached)

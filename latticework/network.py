@@ -700,3 +700,26 @@ def set_seed(seed: int) -> None:
     """Make igraph layouts reproducible (igraph draws from Python's `random` once told to)."""
     ig.set_random_number_generator(random)
     random.seed(seed)
+
+
+def load_events(store: Any, since: str | None = None, until: str | None = None, **filters: Any) -> list[dict[str, Any]]:
+    """Events from a Store for a window, with `published` filled in for undated text-coded events.
+
+    The store selects events whose date range overlaps the window (undated ones by their document's
+    publication date); build_network then applies the start-day rule of `in_window`, which needs the
+    publication date of undated events, so it is fetched here in one query.
+    """
+    import sqlalchemy as sa
+
+    from latticework.store import models as m
+
+    events = list(store.iter_events(since=since, until=until, **filters))
+    docs = sorted({e["doc_id"] for e in events if not e.get("date") and e.get("doc_id")})
+    if docs:
+        with store.engine.connect() as conn:
+            pub = dict(conn.execute(sa.select(m.documents.c.id, m.documents.c.published)
+                                    .where(m.documents.c.id.in_(docs))).all())
+        for e in events:
+            if not e.get("date") and e.get("doc_id") in pub:
+                e.setdefault("published", pub[e["doc_id"]])
+    return events

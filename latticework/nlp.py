@@ -42,6 +42,8 @@ _BIO_CUES = re.compile(
     r"areas of (specialization|specialisation|expertise)|speaks .* fluently|holds a degree|his research|her research|"
     r"exclusively for|is the author of|joined .* in \d{4} as)\b", re.I)
 _FOOTNOTE_MARK = re.compile(r"\[(?:[ivxlcdm]{1,6}|\d{1,3}|[a-z])\]|\u00b9|\u00b2|\u00b3|[\u2070-\u2079]")
+# A wire dateline opening a paragraph: "VILNIUS - ", "FASANO, Italy, June 14 (Agency) - ".
+_DATELINE = re.compile(r"^\s*[A-Z][A-Z .'’-]{2,}(, [A-Z][\w .'’-]*){0,2}(, \w{3,9}\.? \d{1,2})?( \([^)]{1,60}\))?\s+[-–—]{1,2}\s+")
 _TERMINAL = re.compile(r"[.!?…\"”’)\]]\s*$")
 
 
@@ -93,7 +95,7 @@ def clean_text(text: str) -> str:
         if drop:
             out.append(_blank(line))
             continue
-        m = _FURNITURE_PREFIX.match(body)
+        m = _FURNITURE_PREFIX.match(body) or _DATELINE.match(body)
         if m:
             body = " " * m.end() + body[m.end():]
         body = _FOOTNOTE_MARK.sub(lambda mm: " " * len(mm.group()), body)

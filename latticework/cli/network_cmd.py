@@ -1,3 +1,133 @@
-"""Commands of this group are registered on the shared app."""
+"""`latticework network | report | export | import`: thin wrappers over network, report and interchange."""
 
-from latticework.cli.app import app  # noqa: F401
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from typing import Annotated, Any
+
+import typer
+
+from latticework.cli.app import app
+
+DbOpt = Annotated[str | None, typer.Option("--db", envvar="LATTICEWORK_DB",
+                                           help="Database URL or SQLite file path (default ./latticework.db).")]
+SinceOpt = Annotated[str | None, typer.Option(help="Window start (YYYY[-MM[-DD]]).")]
+UntilOpt = Annotated[str | None, typer.Option(help="Window end, inclusive (YYYY[-MM[-DD]]).")]
+RegionOpt = Annotated[str | None, typer.Option(help="Only actors of these regions (comma-separated; see "
+                                                    "latticework/data/regions.tsv).")]
+SourceOpt = Annotated[str | None, typer.Option(help="Only events of this source (text, gdelt, icews, polecat, dcad).")]
+
+
+class GraphFormat(StrEnum):
+    graphml = "graphml"
+    gexf = "gexf"
+    json = "json"
+    csv = "csv"
+
+
+class ExportFormat(StrEnum):
+    plover = "plover"
+    polecat = "polecat"
+    gdelt = "gdelt"
+
+
+class Dataset(StrEnum):
+    gdelt = "gdelt"
+    icews = "icews"
+    polecat = "polecat"
+    dcad = "dcad"
+
+
+@contextmanager
+def _guard(db: str | None, create: bool = False) -> Iterator[Any]:
+    """Open the store; every expected error becomes one line on stderr and exit code 2."""
+    from latticework.interchange import InterchangeError
+    from latticework.network import NetworkError
+    from latticework.store import Store, StoreError
+
+    try:
+        with Store(db, create=create) as store:
+            yield store
+    except (StoreError, NetworkError, InterchangeError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        raise typer.Exit(2) from None
+
+
+def _actors(region: str | None) -> list[str] | None:
+    from latticework.network import region_actors
+
+    return region_actors(region) if region else None
+
+
+@app.command()
+def network(
+    since: SinceOpt = None, until: UntilOpt = None, region: RegionOpt = None,
+    fmt: Annotated[GraphFormat, typer.Option("--format", "-f", help="graphml/gexf (Gephi), json (D3 node-link), "
+                                                                     "csv (ties).")] = GraphFormat.graphml,
+    output: Annotated[str | None, typer.Option("--output", "-o", help="Write to FILE instead of stdout.")] = None,
+    source: SourceOpt = None, db: DbOpt = None,
+) -> None:
+    """The alliance network of a window, with every node measure, for Gephi, D3 or a spreadsheet."""
+    from latticework.network import build_network, export_network, load_events
+
+    with _guard(db) as store:
+        net = build_network(load_events(store, since, until, source=source), since, until, _actors(region))
+        text = export_network(net, fmt.value, output)
+    if text is not None:
+        sys.stdout.write(text)
+
+
+@app.command()
+def report(
+    output: Annotated[str, typer.Option("--output", "-o", help="report.html or report.md")],
+    since: SinceOpt = None, until: UntilOpt = None, region: RegionOpt = None,
+    window_months: Annotated[int, typer.Option(min=1, help="Months per window of the time series.")] = 3,
+    source: SourceOpt = None, db: DbOpt = None,
+) -> None:
+    """A self-contained HTML (or Markdown) report: network, hubs, blocs, balance, series, claims, evidence."""
+    from latticework.network import load_events
+    from latticework.report import write_report
+
+    with _guard(db) as store:
+        data = write_report(load_events(store, since, until, source=source), output, since, until, window_months,
+                            _actors(region))
+    for c in data["claims"]:
+        print(f"{c['verdict']:>13}: {c['title']}", file=sys.stderr)
+
+
+@app.command("export")
+def export_cmd(
+    fmt: Annotated[ExportFormat, typer.Option("--format", "-f", help="plover (JSON), polecat (TSV), gdelt (CAMEO "
+                                                                      "table with GDELT column names).")],
+    output: Annotated[str | None, typer.Option("--output", "-o", help="Write to FILE instead of stdout.")] = None,
+    since: SinceOpt = None, until: UntilOpt = None, source: SourceOpt = None, db: DbOpt = None,
+) -> None:
+    """Export stored events for other event-data tools."""
+    from latticework.interchange import export_events
+    from latticework.network import load_events
+
+    with _guard(db) as store:
+        events = load_events(store, since, until, source=source)
+        if output:
+            with open(output, "w", encoding="utf-8", newline="") as fh:
+                n = export_events(events, fmt.value, fh)
+        else:
+            n = export_events(events, fmt.value, sys.stdout)
+    print(f"exported {n} {fmt.value} records", file=sys.stderr)
+
+
+@app.command("import")
+def import_cmd(
+    dataset: Annotated[Dataset, typer.Argument(help="gdelt, icews, polecat or dcad")],
+    files: Annotated[list[str], typer.Argument(help="Data files in that dataset's own layout.")],
+    db: DbOpt = None,
+) -> None:
+    """Import events from the field's datasets; they keep their source and never mix with text-coded ones."""
+    from latticework.interchange import import_files
+
+    with _guard(db, create=True) as store:
+        n = import_files(store, dataset.value, files)
+    print(f"imported {n} {dataset.value} events", file=sys.stderr)
