@@ -106,3 +106,32 @@ def test_postgres_connection_dropped_mid_batch_is_retried_without_half_writes(pg
     finally:
         store.close()
         admin.dispose()
+
+
+def test_full_database_keeps_committed_batches(tmp_path: Path) -> None:
+    """SQLite's page limit gives a real SQLITE_FULL: clear message, earlier batches intact."""
+    db = tmp_path / "full.db"
+    store = Store(str(db))
+    store.ingest(_docs("a", 2), Coder(), progress=False)
+    with store.engine.connect() as conn:
+        pages = conn.exec_driver_sql("PRAGMA page_count").scalar()
+    store.engine.dispose()
+
+    @sa.event.listens_for(store.engine, "connect")
+    def _cap(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+        dbapi_conn.execute(f"PRAGMA max_page_count = {pages + 1}")
+
+    big = [Document(id=f"big{i}", text="Japan and India held talks. " + "x" * 20000, published="2024-01-01")
+           for i in range(5)]
+    with pytest.raises(StoreError) as err:
+        store.ingest(big, Coder(), progress=False, batch=5)
+    assert "full" in str(err.value)
+    store.close()
+    with Store(str(db)) as again:
+        assert _n_docs(again) == 2
+
+
+def test_unreachable_postgres_is_one_line() -> None:
+    with pytest.raises(StoreError) as err:
+        Store("postgresql://postgres@127.0.0.1:1/none")
+    assert "\n" not in str(err.value) and "127.0.0.1" in str(err.value)

@@ -559,7 +559,6 @@ class Store:
         out: dict[str, dict[str, list[str]]] = {}
         if not ids:
             return out
-        p = m.participants
         rows = conn.execute(_PARTS_QUERY, {"ids": ids})
         for eid, role, actor in rows:
             out.setdefault(eid, {"actor": [], "target": []})[role].append(actor)
