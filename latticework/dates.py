@@ -699,6 +699,8 @@ def find_dates(text: str, ctx: DateContext, *, future_hint: bool = False) -> lis
             # "at the end of 2024" / "late this year" written in 2024: the part meant is still to come
             lexical_future = True
         for edtf in edtfs:
+            if not MIN_YEAR <= int(edtf[:4]) <= MAX_YEAR:
+                continue  # "next year" in a 2100 article, "two years ago" in 1900
             future = lexical_future or is_after(edtf, anchor)
             out.append(DateMention(start, end, edtf, relation, future, explicit))
             if len(edtf) == 10:

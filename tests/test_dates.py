@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -440,3 +440,30 @@ def test_day_after_a_named_day() -> None:
     assert [m.edtf for m in found] == ["2024-07-28", "2024-07-29"]
     assert [m.edtf for m in find_dates("That day, a statement followed.", ctx)] == ["2024-07-29"]
     assert edtfs("The next day they flew home.") == []  # no day named before
+
+
+def test_years_out_of_range_even_when_computed() -> None:
+    assert edtfs("next year", anchor=date(2100, 6, 1)) == []
+    assert edtfs("two years ago", anchor=date(1901, 6, 1)) == []
+
+
+def test_random_token_soup_never_crashes_and_offsets_are_valid() -> None:
+    import random
+
+    toks = ("on in the of by since until from to and - – / , . 28 31 30 29 1 2 12 13 2024 2019 1900 2100 "
+            "1899 24 07 Q3 H1 FY FY24 fiscal year month week weekend day days ago two a next last this that "
+            "same following previous early late mid- end beginning first half quarter July May February Feb. "
+            "Sept. Monday Sunday summer winter fall spring yesterday tomorrow 23rd 31st 2nd 6th as of between "
+            "29.02.2023 2023-02-29 31/04/2024 2024-13-01 İ").split()
+    rng = random.Random(7)
+    produced = 0
+    for i in range(4000):
+        text = " ".join(rng.choice(toks) for _ in range(rng.randint(1, 9)))
+        anchor = None if i % 7 == 0 else date(1990, 1, 1) + timedelta(days=rng.randint(0, 20000))
+        for m in find_dates(text, DateContext(anchor), future_hint=bool(i % 2)):
+            lo, hi = to_interval(m.edtf)
+            assert lo <= hi and 1900 <= lo.year and hi.year <= 2101
+            assert 0 <= m.start < m.end <= len(text)
+            assert m.relation in {"at", "since", "by", "until", "from"}
+            produced += 1
+    assert produced > 1000
