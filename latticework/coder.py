@@ -208,7 +208,9 @@ class Coder:
             # attach each mention after a trigger to the nearest trigger before it
             first = frames[0].start if frames else clause.end
             speaker: list[Mention] = []
-            rep = next((t.i for t in pdoc[clause.start:first] if t.lower_ in REPORTING), None)
+            in_name = {i for m in cm for i in range(m.tok_start, m.tok_end)}
+            rep = next((t.i for t in pdoc[clause.start:first] if t.lower_ in REPORTING and t.text.islower()
+                        and t.i not in in_name), None)
             acc = re.search(r"\baccording to\b", pdoc[clause.start:first].text, re.I)
             if acc:
                 acc_tok = pdoc[clause.start:first].char_span(acc.start(), acc.end(), alignment_mode="expand")
@@ -221,7 +223,10 @@ class Coder:
             for m in cm:
                 if m.tok_start >= first and m.role in ("party", "contra"):
                     owner = max((f for f in frames if f.start <= m.tok_start), key=lambda f: f.start, default=None)
-                    if owner is not None and not any(t.lower_ in SUBORDINATORS for t in pdoc[owner.end:m.tok_start]):
+                    if owner is None:
+                        continue
+                    later_own = any(t.start > m.tok_start for t in owner.triggers)  # "call in which A and B discussed"
+                    if later_own or not any(t.lower_ in SUBORDINATORS for t in pdoc[owner.end:m.tok_start]):
                         owner.attached.append(m)
             c_start = pdoc[clause.start].idx
             c_end = pdoc[clause.end - 1].idx + len(pdoc[clause.end - 1].text)

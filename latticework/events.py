@@ -331,7 +331,7 @@ def drop_scene_frames(sent: Span, clause: Clause, frames: list[Frame]) -> list[F
         return frames
 
     def scene(f: Frame) -> bool:
-        prev = [t.lower_ for t in doc[max(clause.start, f.start - 4):f.start]]
+        prev = [t.lower_ for t in doc[max(clause.start, f.start - 8):f.start]]
         return "context" in f.flags and bool(SCENE & set(prev))
 
     rest = [f for f in frames if not scene(f)]
@@ -367,6 +367,9 @@ def select_frames(sent: Span, clause: Clause, frames: list[Frame], dates_in_clau
     if pledges:
         p = pledges[0]
         later = [f for f in frames if f.start > p.start and f is not p]
+        if "pledge" not in p.flags:  # a signing heads only what it directly covers ("a road map for stationing")
+            later = [f for f in later if f.start - p.end <= 10 and not any(
+                t.lower_ in SUBORDINATORS for t in doc[p.end:f.start])]
         if later:
             p_end_char = doc[p.end - 1].idx + len(doc[p.end - 1].text)
             own_time = any(d_start >= p_end_char for d_start, _ in dates_in_clause)

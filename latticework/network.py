@@ -332,13 +332,13 @@ def communities(net: Network, seed: int = 0) -> dict[str, Any]:
 # --------------------------------------------------------------------------------------------- balance
 
 def _violations(sign: np.ndarray, u: np.ndarray, v: np.ndarray, sides: np.ndarray) -> np.ndarray:
-    """Frustrated edges per bipartition row: positive across, or negative within."""
+    """Frustrated edges per bipartition row (positive across, or negative within), weighted by `cost`."""
     cross = sides[:, u] != sides[:, v]
-    return np.where(sign > 0, cross, ~cross).sum(axis=1)
+    return (np.where(sign > 0, cross, ~cross) * np.abs(sign)).sum(axis=1)
 
 
-def _exact_frustration(k: int, u: np.ndarray, v: np.ndarray, sign: np.ndarray) -> tuple[int, np.ndarray]:
-    best, best_sides = len(sign) + 1, np.zeros(k, dtype=bool)
+def _exact_frustration(k: int, u: np.ndarray, v: np.ndarray, sign: np.ndarray) -> tuple[float, np.ndarray]:
+    best, best_sides = float(np.abs(sign).sum()) + 1, np.zeros(k, dtype=bool)
     total = 1 << max(k - 1, 0)
     bits = np.arange(1, k, dtype=np.int64)
     for start in range(0, total, 1 << 15):
@@ -349,7 +349,7 @@ def _exact_frustration(k: int, u: np.ndarray, v: np.ndarray, sign: np.ndarray) -
         viol = _violations(sign, u, v, sides)
         j = int(viol.argmin())
         if viol[j] < best:
-            best, best_sides = int(viol[j]), sides[j].copy()
+            best, best_sides = float(viol[j]), sides[j].copy()
     return best, best_sides
 
 
@@ -367,19 +367,20 @@ def _local_search(S: np.ndarray, x: np.ndarray) -> np.ndarray:
 
 
 def _heuristic_frustration(k: int, u: np.ndarray, v: np.ndarray, sign: np.ndarray,
-                           seed: int) -> tuple[int, np.ndarray]:
-    S = np.zeros((k, k), dtype=np.int64)
+                           seed: int) -> tuple[float, np.ndarray]:
+    S = np.zeros((k, k), dtype=float)
     S[u, v] = sign
     S[v, u] = sign
-    starts = [np.ones(k, dtype=np.int64)]
-    vals, vecs = np.linalg.eigh(S.astype(float))
-    starts.append(np.where(vecs[:, -1] >= 0, 1, -1).astype(np.int64))
+    starts = [np.ones(k)]
+    vals, vecs = np.linalg.eigh(S)
+    starts.append(np.where(vecs[:, -1] >= 0, 1.0, -1.0))
     rng = np.random.default_rng(seed)
-    starts += [rng.choice(np.array([-1, 1]), size=k) for _ in range(8)]
-    best, best_x = len(sign) + 1, starts[0]
+    starts += [rng.choice(np.array([-1.0, 1.0]), size=k) for _ in range(8)]
+    best, best_x = float(np.abs(sign).sum()) + 1, starts[0]
     for s in starts:
         x = _local_search(S, s)
-        f = int(((S * np.outer(x, x)) < 0).sum() // 2)
+        prod = S * np.outer(x, x)
+        f = float(-prod[prod < 0].sum() / 2)
         if f < best:
             best, best_x = f, x
     return best, best_x < 0
@@ -407,6 +408,8 @@ def balance(net: Network, anchor: str | None = None, seed: int = 0) -> dict[str,
       balanced_share = balanced / triads (1.0 means no tension: "the enemy of my enemy is my friend").
     - frustration index L = min over bipartitions (X, Y) of #(negative ties inside X or Y) +
       #(positive ties between X and Y): the fewest sign changes that make the graph balanced.
+      Ties are broken by the frustrated |net weight|, so a light friendly tie gives way before a
+      heavy hostile one.
       Exact (all 2^(n−1) bipartitions) for components of ≤ EXACT_FRUSTRATION_LIMIT actors; larger
       components use local search from spectral and random starts (an upper bound), and
       `frustration_lower_bound` counts edge-disjoint unbalanced triangles (each forces one change).
@@ -430,13 +433,17 @@ def balance(net: Network, anchor: str | None = None, seed: int = 0) -> dict[str,
         sub = g.induced_subgraph(comp)
         u = np.array([e.source for e in sub.es], dtype=np.int64)
         v = np.array([e.target for e in sub.es], dtype=np.int64)
-        s = np.array(sub.es["sign"], dtype=np.int64)
+        # cost of frustrating an edge: 1 plus its share of |net weight| (< 1 in total), so the fewest
+        # frustrated edges win and, among equally few, the lightest ones
+        w = np.abs(np.array(sub.es["weight"], dtype=float))
+        s = np.array(sub.es["sign"], dtype=float) * (1 + w / (w.sum() + 1))
         if len(comp) <= EXACT_FRUSTRATION_LIMIT:
-            f, sides = _exact_frustration(len(comp), u, v, s)
+            _, sides = _exact_frustration(len(comp), u, v, s)
         else:
-            f, sides = _heuristic_frustration(len(comp), u, v, s, seed)
+            _, sides = _heuristic_frustration(len(comp), u, v, s, seed)
             exact = False
-        frustration += f
+        cross = sides[u] != sides[v]
+        frustration += int(np.where(s > 0, cross, ~cross).sum())
         for vid, side in zip(sub.vs["name"], sides, strict=True):
             side_of[vid] = bool(side)
     lower = frustration if exact else _triangle_lower_bound(tris, unbalanced, eid)

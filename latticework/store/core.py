@@ -191,6 +191,16 @@ class Store:
                 cur.execute("PRAGMA foreign_keys=ON")
                 cur.execute("PRAGMA synchronous=NORMAL")
                 cur.close()
+                # SQLAlchemy, not the driver, decides where transactions begin (see _begin).
+                dbapi_conn.isolation_level = None
+
+            @sa.event.listens_for(engine, "begin")
+            def _begin(conn: Connection) -> None:
+                # Writers take the write lock up front (BEGIN IMMEDIATE), so the hash re-check and
+                # the writes that follow it see the same database, and a busy database makes the
+                # writer wait (busy timeout) instead of failing on a lock upgrade.
+                immediate = conn.get_execution_options().get("latticework_write")
+                conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
             return engine
         return sa.create_engine(self.url, pool_pre_ping=True)
@@ -208,8 +218,10 @@ class Store:
         """Run fn in one transaction; retry when the connection dropped (it rolled back, nothing half-written)."""
         for attempt in range(attempts):
             try:
-                with self.engine.begin() as conn:
-                    return fn(conn)
+                with self.engine.connect() as conn:
+                    conn = conn.execution_options(latticework_write=True)
+                    with conn.begin():
+                        return fn(conn)
             except DBAPIError as exc:
                 if exc.connection_invalidated and attempt + 1 < attempts:
                     time.sleep(0.2 * (attempt + 1))
