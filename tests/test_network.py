@@ -160,3 +160,13 @@ def test_exports_open_in_readers(tmp_path: Path) -> None:
     assert text.splitlines()[0].startswith("source,target,weight") and len(text.splitlines()) == 3
     with pytest.raises(N.NetworkError):
         N.export_network(net, "dot", None)
+
+
+def test_balance_tie_broken_by_weight() -> None:
+    # CHN either frustrates its light tie to KOR (+1) or its heavy hostile tie to JPN (−2): both cost one
+    # edge, so the lighter frustrated weight decides and CHN goes to the other bloc.
+    events = numbered([ev("AGREE", ["JPN", "KOR"]), ev("CONSULT", ["CHN", "KOR"]), ev("CONSULT", ["CHN", "JPN"]),
+                       ev("ACCUSE", ["JPN"], ["CHN"]), ev("THREATEN", ["CHN"], ["JPN"])])
+    bal = N.balance(N.build_network(events), anchor="JPN")
+    assert bal["frustration"] == 1 and bal["triads"] == 1 and bal["balanced_share"] == 0
+    assert bal["blocs"] == {"JPN": "A", "KOR": "A", "CHN": "B"}
