@@ -26,6 +26,7 @@ OFFICES = {
     "ambassador",
     "other",
 }
+MONONYMS = {"Akihito", "Naruhito", "Sugiono", "Willem-Alexander"}
 ORG_KINDS = {"organisation", "grouping", "framework"}
 STATE_CODES = {c.alpha_3 for c in pycountry.countries} | {"XKX"}
 PERIOD = (dt.date(2015, 1, 1), dt.date(2026, 11, 1))
@@ -193,6 +194,9 @@ def test_official_rows_are_well_formed(officials: list[tuple[int, Row]], org_cod
         assert r["code"] in STATE_CODES | org_codes, f"{where}: unknown code {r['code']}"
         assert r["office"] in OFFICES, f"{where}: unknown office {r['office']}"
         assert r["name"], f"{where}: empty name"
+        # A one-word name matches everywhere it occurs ("Philippe" inside any French name), so only true
+        # mononyms are allowed; write "Philippe of Belgium" with the alias "King Philippe" instead.
+        assert " " in r["name"] or r["name"] in MONONYMS, f"{where}: one-word name {r['name']!r}"
         start = parse_date(r["from"], where)
         if r["to"]:
             assert parse_date(r["to"], where) >= start, f"{where}: ends before it starts"
