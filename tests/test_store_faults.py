@@ -135,3 +135,28 @@ def test_unreachable_postgres_is_one_line() -> None:
     with pytest.raises(StoreError) as err:
         Store("postgresql://postgres@127.0.0.1:1/none")
     assert "\n" not in str(err.value) and "127.0.0.1" in str(err.value)
+
+
+def test_two_writers_on_the_same_documents_store_each_once(store_url: str) -> None:
+    """Two ingests of the same input at once: every document stored and coded-recorded exactly once."""
+    import threading
+
+    docs = _docs("w", 60)
+    Store(store_url).close()
+    reports = []
+
+    def run() -> None:
+        with Store(store_url) as store:
+            reports.append(store.ingest(docs, Coder(), progress=False, batch=5))
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(reports) == 2 and not any(r.problems for r in reports)
+    assert sum(r.new for r in reports) == 60 and sum(r.new + r.unchanged for r in reports) == 120
+    with Store(store_url) as store:
+        assert _n_docs(store) == 60
+        with store.engine.connect() as conn:
+            assert conn.execute(sa.select(sa.func.count()).select_from(m.codings)).scalar_one() == 60
