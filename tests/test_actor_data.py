@@ -381,3 +381,7 @@ def test_memberships_follow_history(memberships: list[tuple[int, Row]]) -> None:
     assert len(_members(memberships, "G7", "2023-05-19")) == 7
     assert "TLS" in _members(memberships, "ASEAN", "2025-11-01")
     assert "TLS" not in _members(memberships, "ASEAN", "2025-01-01")
+    assert len(_members(memberships, "P5", "2020-01-01")) == 5
+    assert "USA" in _members(memberships, "JCPOA", "2016-01-16")
+    assert "USA" not in _members(memberships, "JCPOA", "2019-01-01")
+    assert _members(memberships, "SQUAD", "2024-05-02") == {"AUS", "JPN", "PHL", "USA"}
