@@ -121,3 +121,14 @@ def test_bad_options_and_paths_are_one_line_errors(tmp_path: Path) -> None:
     assert res.returncode == 1
     assert res.stderr.decode().strip() == f"{tmp_path / 'missing.jsonl'}: no such file or directory"
     assert (tmp_path / "o.jsonl").read_text() == ""  # an empty run still leaves a valid (empty) file
+
+
+def test_an_obvious_sentence_gives_its_event() -> None:
+    """End to end through stdin: the real coder finds the signing, with both parties."""
+    sentence = "Japan and Australia signed a defence pact in Canberra on 5 May 2024."
+    res = _code("-", "--published", "2024-05-06", "--quiet", stdin=sentence.encode())
+    assert res.returncode == 0, res.stderr
+    events = [json.loads(x) for x in res.stdout.decode().splitlines()]
+    _check_events(events, {"stdin": sentence})
+    signed = [e for e in events if e["type"] == "AGREE" and set(e["actors"]) == {"AUS", "JPN"}]
+    assert signed and signed[0]["date"] == "2024-05-05"
