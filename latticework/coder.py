@@ -15,7 +15,7 @@ from datetime import date
 from pathlib import Path
 
 from spacy.matcher import PhraseMatcher
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc
 
 from latticework import __version__
 from latticework.actors import DATA_DIR, TITLE_WORDS, ActorDictionary, Mention
@@ -45,9 +45,11 @@ from latticework.events import (
     split_clauses,
 )
 from latticework.ingest import Document
-from latticework.nlp import get_nlp, parse
+from latticework.nlp import Sent as Span
+from latticework.nlp import Toks, get_nlp, parse, sentences
 
 
+_COREF_HINT = re.compile(r"\b(they|them|parties|sides|both|two|these|counterpart)\b", re.I)
 PLURAL_DEALS = r"\b(agreements|deals|pacts|accords|treaties|contracts|memoranda|mous|arrangements)\b"
 
 
@@ -140,16 +142,18 @@ class Coder:
         dctx = DateContext(anchor)
         sctx = SentenceContext(anchor)
         events: list[dict] = []
-        for offset, pdoc in parse(doc.text):
+        for offset, ptext, pdoc in parse(doc.text):
             all_mentions = self._mentions(pdoc, offset, anchor, sctx)
             all_triggers = self._triggers(pdoc)
-            for sent in pdoc.sents:
+            _toks, sents = sentences(pdoc, ptext)
+            for sent in sents:
                 mentions = [m for m in all_mentions if sent.start <= m.tok_start < sent.end]
                 triggers = [t for t in all_triggers if sent.start <= t.start < sent.end and not any(
                     m.tok_start <= t.start < m.tok_end for m in mentions)]
+                stext = sent.text
                 dates = [(d.start + sent.start_char, d) for d in find_dates(
-                    sent.text, dctx, future_hint=bool(FUTURE.search(sent.text)))]
-                if triggers and mentions or triggers and re.search(r"\b(they|them|parties|sides|both|two|these|counterpart)\b", sent.text, re.I):
+                    stext, dctx, future_hint=bool(triggers and FUTURE.search(stext)))]
+                if triggers and (mentions or _COREF_HINT.search(stext)):
                     mentions = sorted(mentions + coref_mentions(sent, offset, sctx, mentions), key=lambda m: m.tok_start)
                     assign_roles(sent, mentions, self.dictionary)
                     new = self._sentence_events(doc, sent, offset, mentions, triggers, dates, sctx, anchor)
@@ -213,7 +217,8 @@ class Coder:
                         and t.i not in in_name), None)
             acc = re.search(r"\baccording to\b", pdoc[clause.start:first].text, re.I)
             if acc:
-                acc_tok = pdoc[clause.start:first].char_span(acc.start(), acc.end(), alignment_mode="expand")
+                base_char = pdoc[clause.start].idx
+                acc_tok = pdoc.char_span(base_char + acc.start(), base_char + acc.end())
                 comma = next((t.i for t in pdoc[acc_tok.end if acc_tok else clause.start:first] if t.text == ","), None)
                 if comma is not None:
                     speaker = [m for m in cm if m.tok_start < comma and m.role in ("party", "source")]
@@ -453,7 +458,7 @@ class Coder:
         return [m for m in cm if m.kind == "framework"]
 
     @staticmethod
-    def _subject_group(pdoc: Doc, pre: list[Mention]) -> list[Mention]:
+    def _subject_group(pdoc: Toks, pre: list[Mention]) -> list[Mention]:
         """The first coordinated run of mentions ("Japan, South Korea and the US ...")."""
         if not pre:
             return []

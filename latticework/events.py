@@ -22,9 +22,9 @@ from importlib import resources
 from pathlib import Path
 
 from spacy.matcher import PhraseMatcher
-from spacy.tokens import Span
 
 from latticework.actors import ActorDictionary, Mention, read_tsv
+from latticework.nlp import Sent as Span
 
 SYMMETRIC = {"CONSULT", "AGREE", "COOPERATE"}
 DIRECTED = {"AID", "ACCUSE", "THREATEN", "REQUEST"}

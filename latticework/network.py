@@ -12,10 +12,11 @@ import calendar
 import random
 import re
 import warnings
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,7 @@ class NetworkError(ValueError):
     """A bad window or date given by the user; the message is one line."""
 
 
+@lru_cache(maxsize=65536)
 def date_bounds(value: str | None) -> tuple[date, date] | None:
     """First and last day an EDTF date (`2024`, `2024-07`, `2024-07-28`, season `2024-22`) can mean."""
     if not value:
@@ -95,7 +97,7 @@ def in_window(e: dict[str, Any], since: date | None, until: date | None) -> bool
     return (since is None or b[0] >= since) and (until is None or b[0] <= until)
 
 
-@dataclass
+@dataclass(slots=True)
 class Edge:
     """One tie of one layer: `symmetric` (unordered pair) or a directed type layer (source → target)."""
 
@@ -104,10 +106,10 @@ class Edge:
     layer: str
     count: int = 0
     weight: float = 0.0
-    types: Counter = field(default_factory=Counter)
-    modes: Counter = field(default_factory=Counter)
+    types: dict[str, int] = field(default_factory=dict)
+    modes: dict[str, int] = field(default_factory=dict)
     weight_by_type: dict[str, float] = field(default_factory=dict)
-    frameworks: Counter = field(default_factory=Counter)
+    frameworks: dict[str, int] = field(default_factory=dict)
     event_ids: list[str] = field(default_factory=list)
     first: str | None = None
     last: str | None = None
@@ -117,7 +119,7 @@ class Edge:
         return self.layer != "symmetric"
 
 
-@dataclass
+@dataclass(slots=True)
 class Tie:
     """All layers between two actors collapsed into one signed, undirected tie (what the measures use)."""
 
@@ -126,8 +128,8 @@ class Tie:
     count: int = 0
     positive: float = 0.0
     negative: float = 0.0  # stored as a positive magnitude
-    types: Counter = field(default_factory=Counter)
-    frameworks: Counter = field(default_factory=Counter)
+    types: dict[str, int] = field(default_factory=dict)
+    frameworks: dict[str, int] = field(default_factory=dict)
     event_ids: list[str] = field(default_factory=list)
     first: str | None = None
     last: str | None = None
@@ -165,11 +167,16 @@ class Network:
     def signed_graph(self) -> ig.Graph:
         """Undirected graph of ties with non-zero net weight; `sign` = ±1, `weight` = net weight."""
         idx = {n: i for i, n in enumerate(self.nodes)}
-        ties = [t for t in self.ties.values() if t.sign != 0]
-        g = ig.Graph(n=len(self.nodes), edges=[(idx[t.a], idx[t.b]) for t in ties], directed=False)
+        pairs, nets = [], []
+        for t in self.ties.values():
+            x = t.positive - t.negative
+            if x != 0:
+                pairs.append((idx[t.a], idx[t.b]))
+                nets.append(x)
+        g = ig.Graph(n=len(self.nodes), edges=pairs, directed=False)
         g.vs["name"] = self.nodes
-        g.es["sign"] = [t.sign for t in ties]
-        g.es["weight"] = [t.net for t in ties]
+        g.es["sign"] = [1 if x > 0 else -1 for x in nets]
+        g.es["weight"] = nets
         return g
 
     def layer_graph(self, layer: str) -> ig.Graph:
@@ -239,35 +246,38 @@ def build_network(events: Iterable[dict[str, Any]], since: str | None = None, un
         t = e.get("type") or ""
         w = TYPE_WEIGHTS.get(t, 0.0)
         d = e.get("date")
+        mode, fw = e.get("mode"), e.get("framework")
         for s, o, layer in event_pairs(e):
             ed = edges.get((s, o, layer))
             if ed is None:
                 ed = edges[(s, o, layer)] = Edge(s, o, layer)
             ed.count += 1
             ed.weight += w
-            ed.types[t] += 1
-            if e.get("mode"):
-                ed.modes[e["mode"]] += 1
+            ed.types[t] = ed.types.get(t, 0) + 1
+            if mode:
+                ed.modes[mode] = ed.modes.get(mode, 0) + 1
             ed.weight_by_type[t] = ed.weight_by_type.get(t, 0.0) + w
-            if e.get("framework"):
-                ed.frameworks[e["framework"]] += 1
+            if fw:
+                ed.frameworks[fw] = ed.frameworks.get(fw, 0) + 1
             ed.event_ids.append(key)
-            ed.first, ed.last = _later(ed.first, d, True), _later(ed.last, d, False)
-            a, b = (s, o) if s < o else (o, s)
-            tie = ties.get((a, b))
+            if d is not None:
+                ed.first, ed.last = _later(ed.first, d, True), _later(ed.last, d, False)
+            pair = (s, o) if s < o else (o, s)
+            tie = ties.get(pair)
             if tie is None:
-                tie = ties[(a, b)] = Tie(a, b)
+                tie = ties[pair] = Tie(pair[0], pair[1])
             tie.count += 1
             if w > 0:
                 tie.positive += w
             else:
                 tie.negative -= w
-            tie.types[t] += 1
-            if e.get("framework"):
-                tie.frameworks[e["framework"]] += 1
+            tie.types[t] = tie.types.get(t, 0) + 1
+            if fw:
+                tie.frameworks[fw] = tie.frameworks.get(fw, 0) + 1
             if not tie.event_ids or tie.event_ids[-1] != key:
                 tie.event_ids.append(key)
-            tie.first, tie.last = _later(tie.first, d, True), _later(tie.last, d, False)
+            if d is not None:
+                tie.first, tie.last = _later(tie.first, d, True), _later(tie.last, d, False)
     return Network(sorted(nodes), list(edges.values()), ties, used, since, until)
 
 
@@ -366,14 +376,23 @@ def _local_search(S: np.ndarray, x: np.ndarray) -> np.ndarray:
         sx += 2 * x[i] * S[:, i]
 
 
+def _leading_vector(S: np.ndarray, iterations: int = 300) -> np.ndarray:
+    """Leading eigenvector of the signed adjacency by power iteration on S + cI (c makes it dominant)."""
+    shift = float(np.abs(S).sum(axis=1).max()) + 1.0
+    x = np.linspace(1.0, 2.0, len(S))
+    for _ in range(iterations):
+        x = S @ x + shift * x
+        x /= np.linalg.norm(x)
+    return x
+
+
 def _heuristic_frustration(k: int, u: np.ndarray, v: np.ndarray, sign: np.ndarray,
                            seed: int) -> tuple[float, np.ndarray]:
     S = np.zeros((k, k), dtype=float)
     S[u, v] = sign
     S[v, u] = sign
     starts = [np.ones(k)]
-    vals, vecs = np.linalg.eigh(S)
-    starts.append(np.where(vecs[:, -1] >= 0, 1.0, -1.0))
+    starts.append(np.where(_leading_vector(S) >= 0, 1.0, -1.0))
     rng = np.random.default_rng(seed)
     starts += [rng.choice(np.array([-1.0, 1.0]), size=k) for _ in range(8)]
     best, best_x = float(np.abs(sign).sum()) + 1, starts[0]
@@ -386,19 +405,39 @@ def _heuristic_frustration(k: int, u: np.ndarray, v: np.ndarray, sign: np.ndarra
     return best, best_x < 0
 
 
-def _triangle_lower_bound(tris: list[tuple[int, int, int]], unbalanced: list[bool],
-                          eid: dict[tuple[int, int], int]) -> int:
-    """Edge-disjoint unbalanced triangles, packed greedily: each needs its own frustrated edge."""
+def _triangle_lower_bound(S: np.ndarray, frustrated: list[tuple[int, int]]) -> int:
+    """Edge-disjoint unbalanced triangles, packed greedily: each needs its own frustrated edge.
+
+    Every unbalanced triangle holds at least one edge the found partition frustrates, so only the
+    common neighbours of frustrated edges are searched.
+    """
+    n = len(S)
     used: set[int] = set()
-    n = 0
-    for (a, b, c), bad in zip(tris, unbalanced, strict=True):
-        if not bad:
+    count = 0
+    for a, b in frustrated:
+        if min(a, b) * n + max(a, b) in used:
             continue
-        es = {eid[(min(a, b), max(a, b))], eid[(min(b, c), max(b, c))], eid[(min(a, c), max(a, c))]}
-        if used.isdisjoint(es):
-            used |= es
-            n += 1
-    return n
+        ws = np.nonzero((S[a] != 0) & (S[b] != 0) & (S[a].astype(np.int64) * S[b] * S[a, b] < 0))[0]
+        for c in ws.tolist():
+            es = {min(a, b) * n + max(a, b), min(b, c) * n + max(b, c), min(a, c) * n + max(a, c)}
+            if used.isdisjoint(es):
+                used |= es
+                count += 1
+                break
+    return count
+
+
+def _triads(g: ig.Graph, S: np.ndarray) -> tuple[int, int]:
+    """(triads, unbalanced triads): trace(|S|³)/6 counts triangles, trace(S³)/6 = balanced − unbalanced."""
+    if g.vcount() <= 2000:
+        A = np.abs(S).astype(float)
+        Sf = S.astype(float)
+        total = int(round(np.einsum("ij,ji->", A @ A, A) / 6))
+        diff = int(round(np.einsum("ij,ji->", Sf @ Sf, Sf) / 6))
+        return total, (total - diff) // 2
+    tris = np.array(g.list_triangles(), dtype=np.int64).reshape(-1, 3)
+    a, b, c = tris[:, 0], tris[:, 1], tris[:, 2]
+    return len(tris), int(((S[a, b].astype(np.int64) * S[b, c] * S[a, c]) < 0).sum())
 
 
 def balance(net: Network, anchor: str | None = None, seed: int = 0) -> dict[str, Any]:
@@ -418,21 +457,21 @@ def balance(net: Network, anchor: str | None = None, seed: int = 0) -> dict[str,
     """
     g = net.signed_graph()
     names = g.vs["name"]
-    tris = [tuple(t) for t in g.list_triangles()] if g.ecount() else []
     signs = g.es["sign"] if g.ecount() else []
-    eid = {(min(e.source, e.target), max(e.source, e.target)): e.index for e in g.es}
-    unbalanced = []
-    for a, b, c in tris:
-        p = signs[eid[(min(a, b), max(a, b))]] * signs[eid[(min(b, c), max(b, c))]] * signs[eid[(min(a, c), max(a, c))]]
-        unbalanced.append(p < 0)
-    n_tri = len(tris)
-    balanced = n_tri - sum(unbalanced)
+    S = np.zeros((g.vcount(), g.vcount()), dtype=np.int8)
+    if g.ecount():
+        ends = np.array(g.get_edgelist(), dtype=np.int64)
+        S[ends[:, 0], ends[:, 1]] = signs
+        S[ends[:, 1], ends[:, 0]] = signs
+    n_tri, n_unbalanced = _triads(g, S)
+    balanced = n_tri - n_unbalanced
     frustration, exact, side_of = 0, True, {}
+    frustrated: list[tuple[int, int]] = []
     comps = [c for c in g.connected_components() if len(c) > 1]
     for comp in comps:
         sub = g.induced_subgraph(comp)
-        u = np.array([e.source for e in sub.es], dtype=np.int64)
-        v = np.array([e.target for e in sub.es], dtype=np.int64)
+        uv = np.array(sub.get_edgelist(), dtype=np.int64).reshape(-1, 2)
+        u, v = uv[:, 0], uv[:, 1]
         # cost of frustrating an edge: 1 plus its share of |net weight| (< 1 in total), so the fewest
         # frustrated edges win and, among equally few, the lightest ones
         w = np.abs(np.array(sub.es["weight"], dtype=float))
@@ -443,10 +482,12 @@ def balance(net: Network, anchor: str | None = None, seed: int = 0) -> dict[str,
             _, sides = _heuristic_frustration(len(comp), u, v, s, seed)
             exact = False
         cross = sides[u] != sides[v]
-        frustration += int(np.where(s > 0, cross, ~cross).sum())
+        bad = np.where(s > 0, cross, ~cross)
+        frustration += int(bad.sum())
+        frustrated += [(comp[i], comp[j]) for i, j in zip(u[bad].tolist(), v[bad].tolist(), strict=True)]
         for vid, side in zip(sub.vs["name"], sides, strict=True):
             side_of[vid] = bool(side)
-    lower = frustration if exact else _triangle_lower_bound(tris, unbalanced, eid)
+    lower = frustration if exact else _triangle_lower_bound(S, frustrated)
     exact = exact or lower == frustration  # a heuristic value that meets the bound is optimal
     blocs: dict[str, str] = {}
     if comps:
@@ -500,8 +541,27 @@ def window_summary(net: Network, seed: int = 0) -> dict[str, Any]:
 
 def series(events: Sequence[dict[str, Any]], windows: Sequence[tuple[str, str]], seed: int = 0,
            actors: Sequence[str] | None = None) -> list[dict[str, Any]]:
-    """window_summary for each (since, until) window."""
-    return [window_summary(build_network(events, s, u, actors), seed) for s, u in windows]
+    """window_summary for each (since, until) window.
+
+    Events are sorted by start day once and each window takes its slice by bisection, so a long
+    series costs one pass over the events rather than one pass per window.
+    """
+    import bisect
+
+    dated = []
+    for e in events:
+        b = date_bounds(e.get("date") or e.get("published"))
+        if b is not None:
+            dated.append((b[0], e))
+    dated.sort(key=lambda x: x[0])
+    starts = [d for d, _ in dated]
+    rows = []
+    for s, u in windows:
+        lo, hi = _bound(s, end=False), _bound(u, end=True)
+        assert lo is not None and hi is not None
+        chunk = [e for _, e in dated[bisect.bisect_left(starts, lo):bisect.bisect_right(starts, hi)]]
+        rows.append(window_summary(build_network(chunk, s, u, actors), seed))
+    return rows
 
 
 def tie_changes(before: Network, after: Network, top: int = 10) -> dict[str, list[dict[str, Any]]]:

@@ -8,11 +8,14 @@ report still points into the document's original text.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 import spacy
+from spacy.attrs import IDX, LOWER, ORTH
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -49,10 +52,8 @@ _TERMINAL = re.compile(r"[.!?…\"”’)\]]\s*$")
 
 @lru_cache(maxsize=1)
 def get_nlp() -> Language:
-    """A blank English pipeline with the rule-based sentencizer: fast, no model weights."""
-    nlp = spacy.blank("en")
-    nlp.add_pipe("sentencizer")
-    return nlp
+    """A blank English pipeline (tokenizer only): fast, no model weights; sentences are cut by `sentences`."""
+    return spacy.blank("en")
 
 
 @dataclass
@@ -115,9 +116,104 @@ def paragraphs(text: str) -> Iterator[Paragraph]:
         pos += len(line)
 
 
-def parse(text: str) -> Iterator[tuple[int, Doc]]:
-    """(offset, spaCy Doc) per paragraph, tokenised and split into sentences."""
+def parse(text: str) -> Iterator[tuple[int, str, Doc]]:
+    """(offset, cleaned paragraph text, spaCy Doc) per paragraph, tokenised."""
     paras = list(paragraphs(text))
     nlp = get_nlp()
     for para, doc in zip(paras, nlp.pipe(p.text for p in paras), strict=True):
-        yield para.start, doc
+        yield para.start, para.text, doc
+
+
+class Tok(NamedTuple):
+    """A token as plain Python values: reading spaCy tokens one by one from Python is the slow part."""
+
+    i: int
+    text: str
+    lower_: str
+    idx: int
+
+
+class TokSlice(list):
+    """A run of tokens that can give back its text."""
+
+    def __init__(self, toks: list[Tok], para: str) -> None:
+        super().__init__(toks)
+        self.para = para
+
+    @property
+    def text(self) -> str:
+        return self.para[self[0].idx:self[-1].idx + len(self[-1].text)] if self else ""
+
+    @property
+    def start(self) -> int:
+        return self[0].i if self else 0
+
+    @property
+    def end(self) -> int:
+        return self[-1].i + 1 if self else 0
+
+
+class Toks:
+    """The tokens of one paragraph, read out of spaCy once."""
+
+    def __init__(self, doc: Doc, text: str | None = None) -> None:
+        self.text = doc.text if text is None else text  # Doc.text rebuilds the string token by token
+        arr = doc.to_array([ORTH, LOWER, IDX]).tolist() if len(doc) else []
+        strings = doc.vocab.strings
+        self.toks = [Tok(i, strings[o], strings[lo], idx) for i, (o, lo, idx) in enumerate(arr)]
+        self._starts = [t.idx for t in self.toks]
+
+    def __len__(self) -> int:
+        return len(self.toks)
+
+    def __getitem__(self, k):  # type: ignore[no-untyped-def]
+        if isinstance(k, slice):
+            return TokSlice(self.toks[k], self.text)
+        return self.toks[k]
+
+    def char_span(self, start: int, end: int, alignment_mode: str = "expand") -> TokSlice | None:
+        """Tokens overlapping the characters [start, end) of the paragraph."""
+        lo = max(0, bisect_right(self._starts, start) - 1)
+        hi = bisect_left(self._starts, end)
+        span = [t for t in self.toks[lo:hi] if t.idx + len(t.text) > start]
+        return TokSlice(span, self.text) if span else None
+
+
+@dataclass
+class Sent:
+    doc: Toks
+    start: int
+    end: int
+    start_char: int
+    end_char: int
+
+    @property
+    def text(self) -> str:
+        return self.doc.text[self.start_char:self.end_char]
+
+    def __iter__(self) -> Iterator[Tok]:
+        return iter(self.doc.toks[self.start:self.end])
+
+
+_SENT_PUNCT = {".", "!", "?", "…", "...", "?!", "!?", "。"}
+_CLOSERS = {"”", '"', "’", "'", ")", "]", "»", ".", "!", "?", "…"}
+
+
+def sentences(doc: Doc, text: str | None = None) -> tuple[Toks, list[Sent]]:
+    """Sentences of a paragraph from the sentencizer's boundary flags, without spaCy Span objects."""
+    toks = Toks(doc, text)
+    if not len(toks):
+        return toks, []
+    starts = [0]
+    ends_sentence = False
+    for t in toks.toks:
+        if ends_sentence and t.text not in _CLOSERS:
+            starts.append(t.i)
+            ends_sentence = False
+        if t.text in _SENT_PUNCT:
+            ends_sentence = True
+    out = []
+    for a, b in zip(starts, [*starts[1:], len(toks)], strict=True):
+        last = toks.toks[b - 1]
+        out.append(Sent(toks, a, b, toks.toks[a].idx, last.idx + len(last.text)))
+    return toks, out

@@ -10,8 +10,11 @@ from rich.table import Table
 from rich.text import Text
 
 
-def evidence_in_context(text: str, start: int | None, end: int | None, context: int = 400) -> Text | None:
-    """The document text around [start, end) with the evidence highlighted; None if offsets don't fit."""
+def evidence_in_context(text: str, start: int | None, end: int | None, context: int = 400,
+                        markers: bool = False) -> Text | None:
+    """The document text around [start, end) with the evidence highlighted; None if offsets don't fit.
+
+    `markers` also brackets the evidence with »…« so the highlight survives plain-text output."""
     if start is None or end is None or not (0 <= start <= end <= len(text)):
         return None
     lo, hi = max(0, start - context), min(len(text), end + context)
@@ -19,7 +22,7 @@ def evidence_in_context(text: str, start: int | None, end: int | None, context: 
     if lo > 0:
         out.append("…")
     out.append(text[lo:start])
-    out.append(text[start:end], style="bold black on yellow")
+    out.append(f"»{text[start:end]}«" if markers else text[start:end], style="bold black on yellow")
     out.append(text[end:hi])
     if hi < len(text):
         out.append("…")
@@ -48,7 +51,8 @@ def render_event(ev: dict, *, context: int = 400, console: Console | None = None
     doc = ev.get("document")
     shown = None
     if doc and doc.get("text"):
-        shown = evidence_in_context(doc["text"], evidence.get("start"), evidence.get("end"), context)
+        shown = evidence_in_context(doc["text"], evidence.get("start"), evidence.get("end"), context,
+                                    markers=not console.is_terminal)
     if shown is None and evidence.get("text"):
         shown = Text(evidence["text"], style="bold black on yellow")
     if shown is not None:
