@@ -135,14 +135,20 @@ class ActorDictionary:
                 e = Entry(r["code"], "official", office=r.get("office") or None, person=r["name"],
                           valid_from=_date(r.get("from")), valid_to=_date(r.get("to")))
                 names = [r["name"], *[a for a in r.get("aliases", "").split("|") if a.strip()]]
+                primary = [p for p in r["name"].split() if p.rstrip(".") not in _SUFFIXES]
+                surnames = {primary[-1]} if len(primary) >= 2 else set()
                 for n in names:
                     self.add(n, e)
-                    parts = n.split()
-                    if len(parts) >= 2:
-                        for surname in {parts[-1], parts[0]}:
-                            if len(surname) > 2 and surname[0].isupper():
-                                self.add(surname, Entry(r["code"], "surname", office=e.office, person=r["name"],
-                                                        valid_from=e.valid_from, valid_to=e.valid_to))
+                    parts = [p for p in n.split() if p.rstrip(".") not in _SUFFIXES]
+                    if len(parts) >= 2 and parts == primary[::-1]:
+                        surnames.add(parts[-1] if parts[0] == primary[-1] else parts[0])  # family name first
+                for surname in surnames:
+                    if len(surname) > 2 and surname[0].isupper():
+                        self.add(surname, Entry(r["code"], "surname", office=e.office, person=r["name"],
+                                                valid_from=e.valid_from, valid_to=e.valid_to))
+        if (d / "ignore.tsv").exists():
+            for r in read_tsv(d / "ignore.tsv"):
+                self.add(r["phrase"], Entry("", "ignore"))
         if (d / "places.tsv").exists():
             for r in read_tsv(d / "places.tsv"):
                 country = r.get("country") or None
@@ -188,6 +194,7 @@ class ActorDictionary:
         return self.kinds.get(code) == "organisation"
 
 
+_SUFFIXES = {"Jr", "Sr", "II", "III", "IV", "bin", "al", "ibn"}
 _DEFAULT: ActorDictionary | None = None
 
 

@@ -110,6 +110,9 @@ class Coder:
             entry = self.dictionary.resolve(alias, when)
             if entry is None:
                 continue
+            if entry.kind == "ignore":
+                last_end = e  # "Washington Post": a newspaper, not Washington
+                continue
             if entry.kind == "surname":
                 prev = doc[s - 1].text if s > 0 else ""
                 if prev not in TITLE_WORDS and entry.person not in ctx.persons_seen:
