@@ -403,7 +403,7 @@ class Coder:
             locs = [m for m in cm if m.tok_start > f.start and m.role in ("location", "party") and pdoc[m.tok_start - 1].lower_ in ("to", "in")] or locs
             actors = [a for a in actors if a not in codes_of(locs)] or actors
         if locs:
-            lm = locs[0]
+            lm = min(locs, key=lambda m: m.kind not in ("place", "capital"))  # the most specific place
             country = lm.country if lm.kind == "place" else (lm.code if lm.code and not d.kinds.get(lm.code) else None)
             location = {"name": lm.text, "country": country}
         # -- framework

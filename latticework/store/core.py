@@ -394,13 +394,13 @@ class Store:
         if replaced:
             self._delete_doc_events(conn, replaced)
         if new_docs:
-            conn.execute(m.documents.insert(), new_docs)
+            _bulk_insert(conn, m.documents, new_docs)
         for row in upd_docs:
             conn.execute(m.documents.update().where(m.documents.c.id == row["id"]).values(
                 **{k: v for k, v in row.items() if k != "id"}))
         self._insert_events(conn, ev_rows, part_rows)
         if hist:
-            conn.execute(m.codings.insert(), hist)
+            _bulk_insert(conn, m.codings, hist)
         return out
 
     def _delete_doc_events(self, conn: Connection, doc_ids: list[str]) -> None:
@@ -768,6 +768,9 @@ def _bulk_insert(conn: Connection, table: sa.Table, rows: list[dict]) -> None:
                     copy.write_row(tuple(r[c] for c in cols))
         finally:
             cur.close()
+        return
+    if any(isinstance(v, datetime) for v in rows[0].values()):
+        conn.execute(table.insert(), rows)  # let SQLAlchemy store dates in its SQLite format
         return
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     sql = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in cols)}) "
