@@ -9,6 +9,7 @@ combines their results. Formulas are in each docstring and in docs/network.md.
 from __future__ import annotations
 
 import calendar
+import gc
 import random
 import re
 import warnings
@@ -108,15 +109,21 @@ class Edge:
     weight: float = 0.0
     types: dict[str, int] = field(default_factory=dict)
     modes: dict[str, int] = field(default_factory=dict)
-    weight_by_type: dict[str, float] = field(default_factory=dict)
     frameworks: dict[str, int] = field(default_factory=dict)
     event_ids: list[str] = field(default_factory=list)
     first: str | None = None
     last: str | None = None
+    first_day: date | None = None
+    last_day: date | None = None
 
     @property
     def directed(self) -> bool:
         return self.layer != "symmetric"
+
+    @property
+    def weight_by_type(self) -> dict[str, float]:
+        """Each type's share of the weight (every event of a type weighs the same)."""
+        return {t: n * TYPE_WEIGHTS.get(t, 0.0) for t, n in self.types.items()}
 
 
 @dataclass(slots=True)
@@ -189,17 +196,6 @@ class Network:
         return g
 
 
-def _later(a: str | None, b: str | None, first: bool) -> str | None:
-    if a is None:
-        return b
-    if b is None:
-        return a
-    ka, kb = date_bounds(a), date_bounds(b)
-    if ka is None or kb is None:
-        return a
-    return (a if ka[0] <= kb[0] else b) if first else (a if ka[0] >= kb[0] else b)
-
-
 def event_pairs(e: dict[str, Any]) -> list[tuple[str, str, str]]:
     """(source, target, layer) for every tie an event makes.
 
@@ -228,57 +224,84 @@ def build_network(events: Iterable[dict[str, Any]], since: str | None = None, un
     lo, hi = _bound(since, end=False), _bound(until, end=True)
     keep = set(actors) if actors is not None else None
     edges: dict[tuple[str, str, str], Edge] = {}
-    ties: dict[tuple[str, str], Tie] = {}
     nodes: dict[str, None] = {}
     used: dict[str, dict[str, Any]] = {}
-    for i, e in enumerate(events):
-        if not in_window(e, lo, hi):
-            continue
-        if keep is not None:
-            e = {**e, "actors": [a for a in e.get("actors") or [] if a in keep],
-                 "targets": [a for a in e.get("targets") or [] if a in keep]}
-            if not e["actors"] and not e["targets"]:
+    gc_was_on = gc.isenabled()
+    gc.disable()  # many small acyclic allocations: cyclic GC passes over big event lists cost more than the build
+    try:
+        for i, e in enumerate(events):
+            if not in_window(e, lo, hi):
                 continue
-        key = event_key(e, i)
-        used[key] = e
-        for a in list(e.get("actors") or []) + list(e.get("targets") or []):
-            nodes.setdefault(a, None)
-        t = e.get("type") or ""
-        w = TYPE_WEIGHTS.get(t, 0.0)
-        d = e.get("date")
-        mode, fw = e.get("mode"), e.get("framework")
-        for s, o, layer in event_pairs(e):
-            ed = edges.get((s, o, layer))
-            if ed is None:
-                ed = edges[(s, o, layer)] = Edge(s, o, layer)
-            ed.count += 1
-            ed.weight += w
-            ed.types[t] = ed.types.get(t, 0) + 1
-            if mode:
-                ed.modes[mode] = ed.modes.get(mode, 0) + 1
-            ed.weight_by_type[t] = ed.weight_by_type.get(t, 0.0) + w
-            if fw:
-                ed.frameworks[fw] = ed.frameworks.get(fw, 0) + 1
-            ed.event_ids.append(key)
-            if d is not None:
-                ed.first, ed.last = _later(ed.first, d, True), _later(ed.last, d, False)
-            pair = (s, o) if s < o else (o, s)
-            tie = ties.get(pair)
-            if tie is None:
-                tie = ties[pair] = Tie(pair[0], pair[1])
-            tie.count += 1
-            if w > 0:
-                tie.positive += w
-            else:
-                tie.negative -= w
-            tie.types[t] = tie.types.get(t, 0) + 1
-            if fw:
-                tie.frameworks[fw] = tie.frameworks.get(fw, 0) + 1
-            if not tie.event_ids or tie.event_ids[-1] != key:
-                tie.event_ids.append(key)
-            if d is not None:
-                tie.first, tie.last = _later(tie.first, d, True), _later(tie.last, d, False)
-    return Network(sorted(nodes), list(edges.values()), ties, used, since, until)
+            if keep is not None:
+                e = {**e, "actors": [a for a in e.get("actors") or [] if a in keep],
+                     "targets": [a for a in e.get("targets") or [] if a in keep]}
+                if not e["actors"] and not e["targets"]:
+                    continue
+            key = event_key(e, i)
+            used[key] = e
+            for a in e.get("actors") or ():
+                nodes[a] = None
+            for a in e.get("targets") or ():
+                nodes[a] = None
+            t = e.get("type") or ""
+            w = TYPE_WEIGHTS.get(t, 0.0)
+            d = e.get("date")
+            b = date_bounds(d) if d else None
+            day = b[0] if b else None
+            mode, fw = e.get("mode"), e.get("framework")
+            for s, o, layer in event_pairs(e):
+                ed = edges.get((s, o, layer))
+                if ed is None:
+                    ed = edges[(s, o, layer)] = Edge(s, o, layer)
+                ed.count += 1
+                ed.weight += w
+                ed.types[t] = ed.types.get(t, 0) + 1
+                if mode:
+                    ed.modes[mode] = ed.modes.get(mode, 0) + 1
+                if fw:
+                    ed.frameworks[fw] = ed.frameworks.get(fw, 0) + 1
+                ed.event_ids.append(key)
+                if day is not None:
+                    if ed.first_day is None or day < ed.first_day:
+                        ed.first_day, ed.first = day, d
+                    if ed.last_day is None or day > ed.last_day:
+                        ed.last_day, ed.last = day, d
+    finally:
+        if gc_was_on:
+            gc.enable()
+    return Network(sorted(nodes), list(edges.values()), _collapse(edges.values()), used, since, until)
+
+
+def _collapse(edges: Iterable[Edge]) -> dict[tuple[str, str], Tie]:
+    """Merge the layers and directions of each pair into one Tie (an edge's events all share its sign)."""
+    ties: dict[tuple[str, str], Tie] = {}
+    days: dict[tuple[str, str], list[Any]] = {}
+    for ed in edges:
+        pair = (ed.source, ed.target) if ed.source < ed.target else (ed.target, ed.source)
+        tie = ties.get(pair)
+        if tie is None:
+            tie = ties[pair] = Tie(pair[0], pair[1])
+            days[pair] = [None, None]
+        tie.count += ed.count
+        if ed.weight > 0:
+            tie.positive += ed.weight
+        else:
+            tie.negative -= ed.weight
+        for k, n in ed.types.items():
+            tie.types[k] = tie.types.get(k, 0) + n
+        for k, n in ed.frameworks.items():
+            tie.frameworks[k] = tie.frameworks.get(k, 0) + n
+        tie.event_ids.extend(ed.event_ids)
+        dd = days[pair]
+        if ed.first_day is not None and (dd[0] is None or ed.first_day < dd[0]):
+            dd[0], tie.first = ed.first_day, ed.first
+        if ed.last_day is not None and (dd[1] is None or ed.last_day > dd[1]):
+            dd[1], tie.last = ed.last_day, ed.last
+    for tie in ties.values():
+        if len(tie.event_ids) > 1:
+            tie.event_ids = list(dict.fromkeys(tie.event_ids))
+    return ties
+
 
 
 # --------------------------------------------------------------------------------------------- centrality
@@ -453,7 +476,8 @@ def balance(net: Network, anchor: str | None = None, seed: int = 0) -> dict[str,
       components use local search from spectral and random starts (an upper bound), and
       `frustration_lower_bound` counts edge-disjoint unbalanced triangles (each forces one change).
     - blocs: the minimising bipartition of the largest component; bloc "A" holds `anchor` (default:
-      the top hub), "B" the other side; actors outside that component get no bloc.
+      the actor with the greatest cooperation strength), "B" the other side; actors outside that
+      component get no bloc.
     """
     g = net.signed_graph()
     names = g.vs["name"]
@@ -493,9 +517,12 @@ def balance(net: Network, anchor: str | None = None, seed: int = 0) -> dict[str,
     if comps:
         main = max(comps, key=len)
         members = [names[i] for i in main]
-        if anchor not in members:
-            hubs = [r["actor"] for r in centrality(net) if r["actor"] in members]
-            anchor = hubs[0] if hubs else members[0]
+        if anchor not in members:  # default: the member with the greatest cooperation strength
+            strength: dict[str, float] = defaultdict(float)
+            for t in net.ties.values():
+                strength[t.a] += t.positive
+                strength[t.b] += t.positive
+            anchor = max(members, key=lambda m: (strength[m], m))
         for m in members:
             blocs[m] = "A" if side_of[m] == side_of[anchor] else "B"
     return {

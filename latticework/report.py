@@ -54,7 +54,7 @@ def analyse(events: Sequence[dict[str, Any]], since: str | None = None, until: s
     net = N.build_network(events, since, until, actors)
     cen = N.centrality(net)
     com = N.communities(net, seed)
-    bal = N.balance(net, seed=seed)
+    bal = N.balance(net, anchor=cen[0]["actor"] if cen else None, seed=seed)
     blocs = bal["blocs"]
     wins = _windows(since, until, [net.events[k] for k in net.events], window_months)
     nets = [N.build_network(list(net.events.values()), s, u) for s, u in wins]

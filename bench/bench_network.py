@@ -1,0 +1,137 @@
+"""Benchmark: the network layer on 1M synthetic events, 200 actors, 120 monthly windows.
+
+For each window it builds the network and computes every measure (centrality and hub ranking,
+Leiden communities and modularity, structural balance with frustration and two blocs, framework
+view), then times igraph/leidenalg's own bare calls on the same graphs (graph construction,
+strength, betweenness, eigenvector centrality, Leiden + modularity, triangle listing) and prints the
+ratio: the overhead of latticework's layer. Target: the whole series in under a minute.
+
+    .venv/bin/python bench/bench_network.py [--events 1000000] [--actors 200] [--months 120]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import random
+import statistics
+import time
+import warnings
+from collections import defaultdict
+from typing import Any
+
+import igraph as ig
+import leidenalg
+
+from latticework import network as N
+
+FRAMEWORKS = ["QUAD", "IP4", "TSCF", "GCAP", "AUKUS", "RAA", None, None, None, None]
+
+
+def synthetic(n_events: int, n_actors: int, months: int, seed: int = 0) -> list[dict[str, Any]]:
+    """Two blocs of actors with heavy-tailed activity: cooperation within blocs, hostility across."""
+    rng = random.Random(seed)
+    actors = [f"A{i:03d}" for i in range(n_actors)]
+    half = n_actors // 2
+    blocs = [actors[:half], actors[half:]]
+    weights = [[1.0 / (k + 1) ** 0.8 for k in range(len(b))] for b in blocs]
+    out = []
+    for i in range(n_events):
+        m = rng.randrange(months)
+        date = f"{2010 + m // 12:04d}-{m % 12 + 1:02d}-{rng.randint(1, 28):02d}"
+        side = rng.randrange(2)
+        r = rng.random()
+        if r < 0.70:
+            t = rng.choice(("CONSULT", "AGREE", "COOPERATE"))
+            parties = sorted(set(rng.choices(blocs[side], weights[side], k=rng.choice((2, 2, 3)))))
+            if len(parties) < 2:
+                continue
+            actors_, targets = parties, []
+        elif r < 0.80:
+            t = "AID"
+            a, b = rng.choices(blocs[side], weights[side], k=2)
+            if a == b:
+                continue
+            actors_, targets = [a], [b]
+        elif r < 0.95:
+            t = rng.choice(("ACCUSE", "THREATEN"))
+            actors_ = rng.choices(blocs[side], weights[side], k=1)
+            targets = rng.choices(blocs[1 - side], weights[1 - side], k=1)
+        else:
+            t, actors_, targets = "MOBILIZE", rng.choices(blocs[side], weights[side], k=1), []
+        out.append({"doc_id": f"d{i // 10}", "event_id": f"e{i}", "type": t, "mode": None, "actors": actors_,
+                    "targets": targets, "framework": rng.choice(FRAMEWORKS) if t in ("AGREE", "COOPERATE") else None,
+                    "date": date, "status": "occurred", "hedged": False, "location": None,
+                    "evidence": {"text": "", "start": 0, "end": 0}, "confidence": 1.0})
+    return out
+
+
+def ours(events_by_month: dict[str, list[dict[str, Any]]], months: list[str]) -> tuple[list[float], list[N.Network]]:
+    times, nets = [], []
+    for m in months:
+        t0 = time.perf_counter()
+        net = N.build_network(events_by_month.get(m, []), m, m)
+        N.centrality(net)
+        N.communities(net)
+        N.balance(net)
+        N.framework_view(net)
+        times.append(time.perf_counter() - t0)
+        nets.append(net)
+    return times, nets
+
+
+def bare(nets: list[N.Network]) -> list[float]:
+    """igraph's own calls on the same positive and signed edge lists (prepared outside the timing)."""
+    times = []
+    for net in nets:
+        idx = {n: i for i, n in enumerate(net.nodes)}
+        pos = [(idx[t.a], idx[t.b]) for t in net.ties.values() if t.positive > 0]
+        w = [t.positive for t in net.ties.values() if t.positive > 0]
+        signed = [(idx[t.a], idx[t.b]) for t in net.ties.values() if t.sign != 0]
+        t0 = time.perf_counter()
+        g = ig.Graph(n=len(net.nodes), edges=pos)
+        g.es["weight"] = w
+        g.strength(weights="weight")
+        g.betweenness(weights=[1 / x for x in w])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            g.eigenvector_centrality(weights="weight")
+        part = leidenalg.find_partition(g, leidenalg.ModularityVertexPartition, weights="weight", seed=0)
+        g.modularity(part.membership, weights="weight")
+        ig.Graph(n=len(net.nodes), edges=signed).list_triangles()
+        times.append(time.perf_counter() - t0)
+    return times
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--events", type=int, default=1_000_000)
+    ap.add_argument("--actors", type=int, default=200)
+    ap.add_argument("--months", type=int, default=120)
+    args = ap.parse_args()
+    t0 = time.perf_counter()
+    events = synthetic(args.events, args.actors, args.months)
+    print(f"generated {len(events):,} events over {args.actors} actors in {time.perf_counter() - t0:.1f} s")
+    gc.freeze()  # the million input dicts live for the whole run; keep the cyclic GC from rescanning them
+    t1 = time.perf_counter()
+    by_month: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for e in events:
+        by_month[e["date"][:7]].append(e)
+    months = sorted(by_month)[: args.months]
+    bucket = time.perf_counter() - t1
+    ours_t, nets = ours(by_month, months)
+    bare_t = bare(nets)
+    total = bucket + sum(ours_t)
+    print(f"windows: {len(months)} monthly; mean {statistics.mean(len(n.events) for n in nets):,.0f} events, "
+          f"{statistics.mean(len(n.ties) for n in nets):,.0f} ties, "
+          f"{statistics.mean(len(n.nodes) for n in nets):.0f} actors per window")
+    print(f"latticework per window: mean {statistics.mean(ours_t) * 1000:.1f} ms, median "
+          f"{statistics.median(ours_t) * 1000:.1f} ms, max {max(ours_t) * 1000:.1f} ms")
+    print(f"igraph bare per window: mean {statistics.mean(bare_t) * 1000:.1f} ms")
+    print(f"ratio latticework / igraph bare: {sum(ours_t) / sum(bare_t):.1f}x")
+    print(f"whole series (bucketing {bucket:.1f} s + windows {sum(ours_t):.1f} s): {total:.1f} s "
+          f"({'within' if total < 60 else 'OVER'} the 60 s target)")
+
+
+if __name__ == "__main__":
+    main()
