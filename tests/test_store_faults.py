@@ -82,14 +82,15 @@ def test_missing_database_is_not_created_for_queries(tmp_path: Path) -> None:
 
 
 def test_postgres_connection_dropped_mid_batch_is_retried_without_half_writes(pg_url: str) -> None:
-    """Kill the store's own server backend right after it has written a document row of a batch."""
+    """Kill the store's own server backend in the middle of a batch's transaction: after the batch's
+    documents and events have been sent, when it looks up the actors of those events."""
     store = Store(pg_url)
     admin = sa.create_engine(pg_url.split("?")[0])
     killed: list[int] = []
 
     @sa.event.listens_for(store.engine, "after_cursor_execute")
     def _drop(conn, cursor, statement, params, context, executemany):  # type: ignore[no-untyped-def]
-        if not killed and statement.lstrip().upper().startswith("INSERT INTO DOCUMENTS"):
+        if not killed and "FROM actors" in statement:
             pid = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar()
             killed.append(pid)
             with admin.begin() as a:
@@ -103,6 +104,9 @@ def test_postgres_connection_dropped_mid_batch_is_retried_without_half_writes(pg
         with store.engine.connect() as conn:
             codings = conn.execute(sa.select(sa.func.count()).select_from(m.codings)).scalar_one()
         assert codings == 5  # each document coded and recorded once, not once per attempt
+        with store.engine.connect() as conn:
+            n_events = conn.execute(sa.select(sa.func.count()).select_from(m.events)).scalar_one()
+        assert n_events == sum(len(Coder().code(d)) for d in _docs("c", 5)) > 0
     finally:
         store.close()
         admin.dispose()
