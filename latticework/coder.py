@@ -23,6 +23,8 @@ from latticework.dates import DateContext, DateMention, find_dates, is_after, to
 from latticework.events import (
     DIRECTED,
     FUTURE,
+    FUTURE_DATE,
+    LAST_PARTIES,
     HEDGES,
     LIST_GAP,
     PASSIVE_AUX,
@@ -125,6 +127,13 @@ class Coder:
                 members = tuple(self.dictionary.members_at(code, when))
             if kind in ("official", "surname") and entry.person:
                 ctx.persons_seen.add(entry.person)
+            if kind in ("official", "surname") and out and s - out[-1].tok_end <= 4 and out[-1].kind in (
+                    "organisation", "name", "short", "abbrev", "demonym") and all(
+                    t.text in TITLE_WORDS or t.text[:1].isupper() or t.lower_ in ("of", "the", "and", "for", "-")
+                    for t in doc[out[-1].tok_end:s]):
+                # "NATO Secretary General Mark Rutte", "Dutch Prime Minister ...": the title says whom they speak for
+                last_end = e
+                continue
             out.append(Mention(offset + span.start_char, offset + span.end_char, span.text, code, kind, s, e,
                                person=entry.person, country=entry.country, members=members))
             last_end = e
@@ -155,16 +164,11 @@ class Coder:
                     m.tok_start <= t.start < m.tok_end for m in mentions)]
                 stext = sent.text
                 dates = [(d.start + sent.start_char, d) for d in find_dates(
-                    stext, dctx, future_hint=bool(triggers and FUTURE.search(stext)))]
+                    stext, dctx, future_hint=bool(triggers and FUTURE_DATE.search(stext)))]
                 if triggers and (mentions or _COREF_HINT.search(stext)):
                     mentions = sorted(mentions + coref_mentions(sent, offset, sctx, mentions), key=lambda m: m.tok_start)
                     assign_roles(sent, mentions, self.dictionary)
-                    new = self._sentence_events(doc, sent, offset, mentions, triggers, dates, sctx, anchor)
-                    for ev in new:
-                        parties = ev["actors"] + ev["targets"]
-                        if ev["type"] in SYMMETRIC and len(parties) >= 2:
-                            sctx.last_parties = parties
-                    events.extend(new)
+                    events.extend(self._sentence_events(doc, sent, offset, mentions, triggers, dates, sctx, anchor))
                 self._update_context(sctx, mentions)
         events = dedupe(events)
         for ev in events:
@@ -211,6 +215,9 @@ class Coder:
         trend = bool(TREND.search(sentence_text))
         for ci, clause in enumerate(clauses):
             cm = [m for m in mentions if clause.start <= m.tok_start < clause.end]
+            for m in cm:
+                if m.person == LAST_PARTIES and ctx.last_parties:
+                    m.members = tuple(ctx.last_parties)  # "..., where the two signed": the clause before counts
             frames = drop_scene_frames(sent, clause, build_frames(clause))
             # attach each mention after a trigger to the nearest trigger before it
             first = frames[0].start if frames else clause.end
@@ -230,7 +237,8 @@ class Coder:
             pre = [m for m in cm if m.tok_start < first and m not in speaker and m.role in ("party", "contra")]
             for m in cm:
                 if m.tok_start >= first and m.role in ("party", "contra"):
-                    owner = max((f for f in frames if f.start <= m.tok_start), key=lambda f: f.start, default=None)
+                    owner = max((f for f in frames if f.start <= m.tok_start),
+                                key=lambda f: max(t.start for t in f.triggers if t.start <= m.tok_start), default=None)
                     if owner is None:
                         continue
                     later_own = any(t.start > m.tok_start for t in owner.triggers)  # "call in which A and B discussed"
@@ -241,14 +249,20 @@ class Coder:
             dates_in_clause = [(p, d) for p, d in dates if c_start <= p < c_end]
             frames = select_frames(sent, clause, frames, dates_in_clause)
             inherited = False
+            if not pre and speaker and not any("speech" in f.flags for f in frames):
+                pre = [m for m in speaker if m.role == "party"]  # "Russia said its fleet would hold drills with China"
             if not pre and ci > 0:
                 passive = any(pdoc[f.start - 1].lower_ in PASSIVE_AUX for f in frames if f.start > 0)
                 if not clause.relative or passive:
                     pre = prev_subject or prev_all
                     inherited = True
             for f in frames:
-                out.extend(self._event(doc, sent, offset, clause, f, pre, speaker, cm, dates_in_clause, dates,
-                                       ctx, anchor, inherited, trend, triggers))
+                new = self._event(doc, sent, offset, clause, f, pre, speaker, cm, dates_in_clause, dates,
+                                  ctx, anchor, inherited, trend, triggers)
+                for ev in new:
+                    if ev["type"] in SYMMETRIC and len(ev["actors"]) >= 2:
+                        ctx.last_parties = ev["actors"]
+                out.extend(new)
             if pre:
                 prev_subject = pre
             prev_all = [m for m in cm if m.role == "party"] or prev_all
@@ -337,6 +351,9 @@ class Coder:
             if not actors:
                 return []
         else:
+            anaphors = [m for m in cm if m.role == "anaphor" and m.tok_start > f.start]
+            if etype in ("ACCUSE", "THREATEN") and anaphors and not [m for m in attached if m.role == "party"]:
+                attached = attached + anaphors[:1]  # "Beijing denounced the deal": its parties are the targets
             if etype in ("ACCUSE", "THREATEN", "REQUEST") and speaker:
                 actors = codes_of([m for m in speaker if m.role == "party"])
                 rest = [m for m in [*pre, *attached] if m not in speaker]

@@ -37,6 +37,8 @@ NON_ACTOR_HEADS = {"crisis", "war", "conflict", "issue", "question", "problem", 
                    "airspace", "border", "borders", "soil", "coast", "peninsula", "economy", "market", "people",
                    "public", "language", "culture", "history", "front", "frontline", "island", "islands", "sea",
                    "invasion", "aggression", "threat", "side"}
+COMPASS = {"southern", "northern", "eastern", "western", "central", "northeastern", "northwestern", "southeastern",
+           "southwestern", "north-eastern", "north-western", "south-eastern", "south-western", "occupied", "mainland"}
 VENUE_NOUNS = {"summit", "conference", "meeting", "talks", "forum", "format", "process", "declaration", "dialogue",
                "communique", "communiqué", "ministerial", "gathering", "security"}
 SUBORDINATORS = {"after", "before", "when", "whereas", "because", "since", "although", "though", "whose", "which",
@@ -48,8 +50,10 @@ REPORTING = {"said", "says", "say", "stated", "states", "announced", "announces"
 FUTURE = re.compile(
     r"\b(will|shall|'ll|going to|plans? to|planned to|planning to|intends? to|intended to|intending to|aims? to|"
     r"aiming to|set to|scheduled|expected to|is to|are to|to be held|upcoming|would|should|prepares? to|"
-    r"preparing to|envisages?|forthcoming|next (week|month|year)|later this|agreed to|pledged to|vowed to|"
-    r"committed to|is due to|are due to|due to (hold|sign|visit|meet))\b", re.I)
+    r"preparing to|envisages?|forthcoming|next (week|month|year)|later this|is due to|are due to|"
+    r"due to (hold|sign|visit|meet))\b", re.I)
+FUTURE_DATE = re.compile(r"\b(will|shall|'ll|going to|plans? to|planning to|scheduled|upcoming|next|is due to|are due to)\b",
+                         re.I)
 HEDGES = re.compile(
     r"\b(allegedly|alleged|reportedly|reported(ly)?|purportedly|apparently|rumou?red|unconfirmed|possibly|"
     r"could|might|may have|is said to|are said to|is believed to|are believed to|sources said|sources say|"
@@ -186,6 +190,8 @@ def assign_roles(sent: Span, mentions: list[Mention], dictionary: ActorDictionar
         if m.kind in ("framework",):
             m.role = "framework"
             continue
+        if m.kind == "anaphor":
+            continue
         nxt = doc[m.tok_end].text if m.tok_end < sent.end else ""
         possessive = nxt in ("'s", "’s", "'")
         before = _prev_words(sent, m.tok_start, 3)
@@ -200,6 +206,8 @@ def assign_roles(sent: Span, mentions: list[Mention], dictionary: ActorDictionar
             m.role = "party"
         elif prep in LOCATION_PREPS and m.kind in ("capital", "name", "short", "abbrev", "place"):
             m.role = "location"
+        elif before and before[-1] in COMPASS and m.kind in ("name", "short"):
+            m.role = "location"  # "southern Italy", "eastern Ukraine"
         elif before[-2:] == ["capital", "of"] or before[-3:-1] == ["capital", "of"]:
             m.role = "location"
         elif m.kind in ("capital", "place") and nxt.lower() in VENUE_NOUNS:
@@ -275,10 +283,17 @@ def split_clauses(sent: Span, triggers: list[Trigger]) -> list[Clause]:
 def filter_triggers(sent: Span, triggers: list[Trigger], lex: Lexicon) -> list[Trigger]:
     """Drop negated, anaphoric, descriptive or unsupported triggers; keep the longest of overlaps."""
     doc = sent.doc
-    lower_tokens = [t.lower_ for t in sent]
-    lower_text = sent.text.lower()
+
+    def supported(tr: Trigger) -> bool:
+        """Classes a trigger needs ("sent" needs troops or ships) must be near it, not anywhere."""
+        if not tr.d.needs:
+            return True
+        window = doc[max(sent.start, tr.start - 8):min(sent.end, tr.end + 10)]
+        toks, text = [t.lower_ for t in window], window.text.lower()
+        return all(lex.has_class(n, toks, text) for n in tr.d.needs)
+
     # longest match wins; ties keep the earlier definition
-    triggers = sorted(triggers, key=lambda t: (t.start, -(t.end - t.start)))
+    triggers = sorted((t for t in triggers if supported(t)), key=lambda t: (t.start, -(t.end - t.start)))
     kept: list[Trigger] = []
     for tr in triggers:
         if kept and tr.start < kept[-1].end:
@@ -299,8 +314,6 @@ def filter_triggers(sent: Span, triggers: list[Trigger], lex: Lexicon) -> list[T
             back = back[len(back) - back[::-1].index(";"):]
         if any(w in DESCRIPTIVE for w in back):
             continue  # "the document covers consultations, information sharing and exercises"
-        if tr.d.needs and not all(lex.has_class(n, lower_tokens, lower_text) for n in tr.d.needs):
-            continue
         if tr.text.lower() in ("threat", "threats") and prev1 in ("to", "of"):
             pass
         _ = doc
@@ -309,16 +322,17 @@ def filter_triggers(sent: Span, triggers: list[Trigger], lex: Lexicon) -> list[T
 
 
 def build_frames(clause: Clause) -> list[Frame]:
+    """Triggers of one type (and mode) in a clause are one frame: "opened the exercise ... with drills held"."""
     frames: list[Frame] = []
     for tr in clause.triggers:
-        if frames and frames[-1].type == tr.type and (frames[-1].mode == tr.d.mode or tr.type == "CONSULT"
-                                                      or "noun" in frames[-1].flags and tr.type != "COOPERATE") \
-                and tr.start - frames[-1].end <= 12:
-            f = frames[-1]
-            f.triggers.append(tr)
-            if "noun" in f.flags and "noun" not in tr.d.flags:
-                f.mode, f.cameo = tr.d.mode, tr.d.cameo  # a verb names the mode better than a noun
-            f.flags |= set(tr.d.flags)
+        same = next((f for f in frames if f.type == tr.type and (
+            f.mode == tr.d.mode or tr.type == "CONSULT" or ("noun" in f.flags and tr.type != "COOPERATE"))), None)
+        adjacent = frames and frames[-1] is same
+        if same is not None and (adjacent or tr.start - same.end <= 40):
+            same.triggers.append(tr)
+            if "noun" in same.flags and "noun" not in tr.d.flags:
+                same.mode, same.cameo = tr.d.mode, tr.d.cameo  # a verb names the mode better than a noun
+            same.flags |= set(tr.d.flags)
             continue
         frames.append(Frame(tr.type, tr.d.mode, tr.d.cameo, [tr], flags=set(tr.d.flags)))
     return frames
@@ -401,7 +415,11 @@ COREF = re.compile(
     r"\b(the (two|three|four|five) (countries|nations|sides|governments|leaders|ministers|allies|partners|states|navies|militaries|parties)|"
     r"both (countries|sides|nations|parties|governments|leaders|allies|partners)|the parties|the sides|the allies|"
     r"these (two |three |four |five )?(countries|nations|actors|states|partners|allies|governments)|"
-    r"the (trio|pair|duo)|they|them|themselves|(his|her|their) counterparts?|the countries)\b", re.I)
+    r"the (trio|pair|duo|two|three)|they|them|themselves|(his|her|their) counterparts?|the countries|"
+    r"the (deal|pact|treaty|agreement|accord|drills|exercises?|manoeuvres|maneuvers|visit|trip|talks|summit|move|sale|"
+    r"meeting|patrols?|partnership|alliance)|(this|that|such a) (deal|pact|treaty|agreement|visit|move|sale))\b", re.I)
+LAST_PARTIES = "<last parties>"  # marks a mention to re-resolve as the sentence's own events appear
+EVENT_ANAPHORA = re.compile(r"^(the|this|that|such a) ", re.I)
 NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5, "both": 2, "pair": 2, "duo": 2, "trio": 3}
 
 
@@ -430,6 +448,13 @@ def coref_mentions(sent: Span, offset: int, ctx: SentenceContext, mentions: list
             earlier = [c for mm in before for c in mention_codes(mm)]
             other = next((s for s in [*reversed(earlier), *reversed(ctx.recent_states)] if s not in subj), None)
             codes = [other] if other else []
+        elif EVENT_ANAPHORA.match(phrase) and words[-1] not in ("two", "three", "trio", "pair", "duo", "parties",
+                                                                 "sides", "allies", "countries"):
+            codes = ctx.last_parties  # "Beijing denounced the deal": aimed at the deal's parties
+            if codes:
+                out.append(Mention(cstart + offset, cend + offset, m.group(0), "", "anaphor", span.start, span.end,
+                                   person=LAST_PARTIES, members=tuple(codes), role="anaphor"))
+            continue
         elif words[0] in ("these",) or phrase == "the countries":
             codes = ctx.last_list if (n is None or len(ctx.last_list) == n) else []
         elif phrase in ("they", "them", "themselves"):
@@ -439,6 +464,12 @@ def coref_mentions(sent: Span, offset: int, ctx: SentenceContext, mentions: list
         else:
             cands = [ctx.last_parties, ctx.last_list]
             codes = next((c for c in cands if c and (n is None or len(c) == n)), [])
+            uses_last = bool(ctx.last_parties) and codes == ctx.last_parties
+            if not codes:
+                continue
+            out.append(Mention(cstart + offset, cend + offset, m.group(0), "", "coref", span.start, span.end,
+                               members=tuple(codes), person=LAST_PARTIES if uses_last else None))
+            continue
         if not codes:
             continue
         out.append(Mention(cstart + offset, cend + offset, m.group(0), "", "coref", span.start, span.end,

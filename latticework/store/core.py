@@ -17,6 +17,7 @@ import socket
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
@@ -285,6 +286,34 @@ class Store:
 
         status = "failed"
         bar = _Progress(progress, "ingest")
+        # Coding batch N+1 overlaps writing batch N (one writer thread, one batch in flight, FIFO),
+        # so the database's time hides behind the coder's. An in-memory SQLite database has a
+        # single shared connection and is written inline.
+        overlap = not (self.dialect == "sqlite" and sa.make_url(self.url).database in (None, "", ":memory:"))
+        writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="latticework-writer") if overlap else None
+        inflight: list[Future] = []
+
+        def collect() -> None:
+            while inflight:
+                outcome, problems = inflight.pop().result()
+                for key in ("new", "updated", "unchanged", "events"):
+                    setattr(report, key, getattr(report, key) + outcome[key])
+                for msg in problems:
+                    problem(msg)
+
+        def flush(docs: list[Document]) -> None:
+            coded, hashes = self._code_batch(docs, coder, report, problem)
+            collect()  # at most one batch in flight; its errors surface here
+            if coded:
+                job = partial(self._store_batch, coded, hashes, coder.version, run_id)
+                if writer is None:
+                    fut: Future = Future()
+                    fut.set_result(job())
+                else:
+                    fut = writer.submit(job)
+                inflight.append(fut)
+            bar.advance(len(docs))
+
         try:
             with bar:
                 pending: list[Document] = []
@@ -298,23 +327,27 @@ class Store:
                             break
                         continue
                     if item.id in pending_ids:  # same id twice: the earlier text goes first
-                        self._ingest_batch(pending, coder, report, run_id, problem)
-                        bar.advance(len(pending))
+                        flush(pending)
                         pending, pending_ids = [], set()
                     pending.append(item)
                     pending_ids.add(item.id)
                     if len(pending) >= batch:
-                        self._ingest_batch(pending, coder, report, run_id, problem)
-                        bar.advance(len(pending))
+                        flush(pending)
                         pending, pending_ids = [], set()
                     if strict and report.problems:
                         report.stopped = True
                         break
                 if pending and not report.stopped:
-                    self._ingest_batch(pending, coder, report, run_id, problem)
-                    bar.advance(len(pending))
+                    flush(pending)
+                collect()
             status = "done"
         finally:
+            if writer is not None:
+                writer.shutdown(wait=True)  # an interrupted run still commits the batch in flight
+                try:
+                    collect()
+                except Exception:  # noqa: BLE001 - already failing; the first error is the one to show
+                    pass
             self._finish_run(run_id, status, n_new=report.new, n_unchanged=report.unchanged,
                              n_updated=report.updated, n_events=report.events, n_problems=len(report.problems))
         return report
@@ -324,8 +357,9 @@ class Store:
                             .where(m.documents.c.id.in_(ids))).all()
         return {r[0]: (r[1], r[2]) for r in rows}
 
-    def _ingest_batch(self, docs: list[Document], coder: Coder, report: IngestReport, run_id: int,
-                      problem: Callable[[str], None]) -> None:
+    def _code_batch(self, docs: list[Document], coder: Coder, report: IngestReport,
+                    problem: Callable[[str], None]) -> tuple[list[tuple[Document, list[dict]]], dict[str, str]]:
+        """Code the documents whose content hash is not stored yet (runs in the caller's thread)."""
         hashes = {d.id: content_hash(d) for d in docs}
         existing = self._read(lambda c: self._existing(c, list(hashes)))
         coded: list[tuple[Document, list[dict]]] = []
@@ -339,25 +373,27 @@ class Store:
                 problem(f"{doc.origin or doc.id}: coder failed on document {doc.id!r}: {type(exc).__name__}: {exc}")
                 continue
             coded.append((doc, evs))
-        if not coded:
-            return
+        return coded, hashes
+
+    def _store_batch(self, coded: list[tuple[Document, list[dict]]], hashes: dict[str, str], coder_version: str,
+                     run_id: int) -> tuple[Counter, list[str]]:
+        """Write one batch in one transaction (runs in the writer thread); returns counts and problems."""
+        problems: list[str] = []
         try:
-            outcome = self._write(lambda c: self._write_docs(c, coded, hashes, coder.version, run_id))
+            outcome = self._write(partial(self._write_docs, coded=coded, hashes=hashes,
+                                          coder_version=coder_version, run_id=run_id))
         except IntegrityError:
             # One document's events clash with another's ids: write one by one to isolate it.
             outcome = Counter()
             for one in coded:
                 try:
                     outcome.update(self._write(partial(self._write_docs, coded=[one], hashes=hashes,
-                                                       coder_version=coder.version, run_id=run_id)))
+                                                       coder_version=coder_version, run_id=run_id)))
                 except IntegrityError as exc:
                     doc = one[0]
-                    problem(f"{doc.origin or doc.id}: events of document {doc.id!r} could not be stored: "
-                            f"{str(exc.orig).splitlines()[0]}")
-        report.new += outcome["new"]
-        report.updated += outcome["updated"]
-        report.unchanged += outcome["unchanged"]
-        report.events += outcome["events"]
+                    problems.append(f"{doc.origin or doc.id}: events of document {doc.id!r} could not be stored: "
+                                    f"{str(exc.orig).splitlines()[0]}")
+        return outcome, problems
 
     def _write_docs(self, conn: Connection, coded: list[tuple[Document, list[dict]]], hashes: dict[str, str],
                     coder_version: str, run_id: int) -> Counter:
