@@ -417,7 +417,7 @@ def _heuristic_frustration(k: int, u: np.ndarray, v: np.ndarray, sign: np.ndarra
     starts = [np.ones(k)]
     starts.append(np.where(_leading_vector(S) >= 0, 1.0, -1.0))
     rng = np.random.default_rng(seed)
-    starts += [rng.choice(np.array([-1.0, 1.0]), size=k) for _ in range(8)]
+    starts += [rng.choice(np.array([-1.0, 1.0]), size=k) for _ in range(6)]
     best, best_x = float(np.abs(sign).sum()) + 1, starts[0]
     for s in starts:
         x = _local_search(S, s)
@@ -631,7 +631,7 @@ def framework_view(net: Network) -> list[dict[str, Any]]:
         r = acc.setdefault(fw, {"framework": fw, "events": 0, "actors": set(), "ties": set(), "event_ids": []})
         r["events"] += 1
         r["actors"] |= set(e.get("actors") or []) | set(e.get("targets") or [])
-        r["ties"] |= {tuple(sorted((s, o))) for s, o, _ in event_pairs(e)}
+        r["ties"].update((s, o) if s < o else (o, s) for s, o, _ in event_pairs(e))
         r["event_ids"].append(key)
     rows = [{"framework": r["framework"], "events": r["events"], "actors": sorted(r["actors"]),
              "ties": len(r["ties"]), "event_ids": r["event_ids"]} for r in acc.values()]
