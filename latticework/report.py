@@ -66,10 +66,19 @@ def analyse(events: Sequence[dict[str, Any]], since: str | None = None, until: s
                                                 if blocs.get(t.a) and blocs.get(t.b) and blocs[t.a] != blocs[t.b]), 3)
     dyads = sorted(net.ties.values(), key=lambda t: (-abs(t.net), -t.count, t.a, t.b))
     claims = [_hub_claim(net, cen), _bloc_claim(net, bal, com), _dilemma_claim(net, bal, series, nets)]
-    cited = sorted({i for c in claims for i in c["event_ids"]} | {i for t in dyads[:15] for i in t.event_ids})
+    half = len(wins) // 2
+    changes: dict[str, Any] = {"new": [], "strengthened": [], "grew_most": [], "soured": []}
+    if half:
+        early_events = [e for w in nets[:half] for e in w.events.values()]
+        late_events = [e for w in nets[half:] for e in w.events.values()]
+        changes = dict(N.tie_changes(N.build_network(early_events), N.build_network(late_events), top=10))
+        changes["halves"] = [f"{wins[0][0]} – {wins[half - 1][1]}", f"{wins[half][0]} – {wins[-1][1]}"]
+    cited = sorted({i for c in claims for i in c["event_ids"]} | {i for t in dyads[:15] for i in t.event_ids}
+                   | {i for r in changes["grew_most"] + changes["soured"][:10] for i in r["event_ids"]})
     return {
         "since": since, "until": until, "network": net, "centrality": cen, "communities": com, "balance": bal,
         "series": series, "dyads": dyads[:15], "frameworks": N.framework_view(net), "claims": claims,
+        "changes": changes,
         "cited": [i for i in cited if i in net.events], "layout": _layout(net, seed),
     }
 
@@ -287,7 +296,19 @@ def render_html(data: dict[str, Any], title: str | None = None) -> str:
         share = "—" if r["balanced_share"] is None else f"{r['balanced_share']:.2f}"
         p.append(f"<tr><td>{_e(r['since'])} – {_e(r['until'])}</td><td>{r['events']}</td><td>{_e(r['top_hub'] or '—')}"
                  f"</td><td>{r['modularity']:.3f}</td><td>{share}</td><td>{r['frustration']}</td></tr>")
-    p.append('</table><h2 id="dyads">Top dyads</h2><table><tr><th>dyad</th><th>net</th><th>+</th><th>−</th>'
+    p.append("</table>")
+    ch = data["changes"]
+    if ch.get("halves"):
+        p.append(f'<h3 id="ties-grew">Ties that grew most ({_e(ch["halves"][0])} → {_e(ch["halves"][1])})</h3>'
+                 f'<p class="muted">{len(ch["new"])} new ties, {len(ch["strengthened"])} strengthened, '
+                 f'{len(ch["soured"])} soured.</p><table><tr><th>dyad</th><th>net before</th><th>net after</th>'
+                 "<th>Δ cooperation</th><th>Δ hostility</th><th>new</th><th>events</th></tr>")
+        for r in ch["grew_most"] + ch["soured"][:5]:
+            p.append(f"<tr><td>{_e(r['a'])}–{_e(r['b'])}</td><td>{r['before']:g}</td><td>{r['after']:g}</td>"
+                     f"<td>{r['delta_positive']:+g}</td><td>{r['delta_negative']:+g}</td>"
+                     f"<td>{'yes' if r['is_new'] else ''}</td><td>{_links(r['event_ids'])}</td></tr>")
+        p.append("</table>")
+    p.append('<h2 id="dyads">Top dyads</h2><table><tr><th>dyad</th><th>net</th><th>+</th><th>−</th>'
              "<th>types</th><th>frameworks</th><th>events</th></tr>")
     for t in data["dyads"]:
         types = ", ".join(f"{k}×{v}" for k, v in sorted(t.types.items()))
@@ -334,6 +355,14 @@ def render_markdown(data: dict[str, Any], title: str | None = None) -> str:
         share = "—" if r["balanced_share"] is None else f"{r['balanced_share']:.2f}"
         out.append(f"| {r['since']} – {r['until']} | {r['events']} | {r['top_hub'] or '—'} | {r['modularity']:.3f} "
                    f"| {share} | {r['within_bloc_cooperation']:g} | {r['cross_bloc_hostility']:g} |")
+    ch = data["changes"]
+    if ch.get("halves"):
+        out += ["", f"## Ties that grew most ({ch['halves'][0]} → {ch['halves'][1]})", "",
+                f"{len(ch['new'])} new ties, {len(ch['strengthened'])} strengthened, {len(ch['soured'])} soured.", "",
+                "| dyad | net before | net after | Δ cooperation | Δ hostility | events |", "|---|---|---|---|---|---|"]
+        for r in ch["grew_most"] + ch["soured"][:5]:
+            out.append(f"| {r['a']}–{r['b']} | {r['before']:g} | {r['after']:g} | {r['delta_positive']:+g} | "
+                       f"{r['delta_negative']:+g} | " + ", ".join(f"[{i}](#{_anchor(i)})" for i in r["event_ids"]) + " |")
     out += ["", "## Top dyads", "", "| dyad | net | + | − | events |", "|---|---|---|---|---|"]
     for t in data["dyads"]:
         out.append(f"| {t.a}–{t.b} | {t.net:g} | {t.positive:g} | {t.negative:g} | "

@@ -58,6 +58,15 @@ def test_claims_with_numbers(data: dict) -> None:
     assert data["network"].ties[("CHN", "JPN")].net == -2
 
 
+def test_ties_that_grew(data: dict) -> None:
+    ch = data["changes"]
+    assert ch["halves"] == ["2024-01 – 2024-06", "2024-07 – 2024-12"]
+    top = ch["grew_most"][0]
+    assert (top["a"], top["b"], top["before"], top["after"], top["is_new"]) == ("JPN", "USA", 1.0, 4.0, False)
+    assert {("CHN", "JPN"), ("KOR", "PRK")} == {(r["a"], r["b"]) for r in ch["soured"]}
+    assert ("GBR", "ITA") in {(r["a"], r["b"]) for r in ch["new"]}
+
+
 def test_no_rising_cooperation_no_dilemma() -> None:
     flat = [e for e in HISTORY if e["date"] < "2024-07"] + [HISTORY[5]]
     d = R.analyse(flat, "2024", "2024", window_months=6)
@@ -71,6 +80,7 @@ def test_markdown_report(tmp_path: Path) -> None:
     assert "### JPN is the hub — supported" in text
     assert "> Tokyo named Beijing its greatest challenge." in text
     assert "| 1 | JPN |" in text
+    assert "| JPN–USA | 1 | 4 | +3 | +0 |" in text
     with pytest.raises(R.N.NetworkError, match="must end in .html or .md"):
         R.write_report(HISTORY, tmp_path / "r.pdf")
 
