@@ -18,6 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
+from itertools import combinations
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,7 @@ TYPE_WEIGHTS: dict[str, float] = {
     "CONSULT": 1.0, "AGREE": 2.0, "COOPERATE": 2.0, "AID": 2.0, "REQUEST": 0.5,
     "ACCUSE": -1.0, "THREATEN": -2.0,
 }
+_SYMMETRIC, _DIRECTED = frozenset(SYMMETRIC_TYPES), frozenset(DIRECTED_TYPES)
 #: Components up to this many actors get an exact frustration index (2^(n-1) bipartitions).
 EXACT_FRUSTRATION_LIMIT = 18
 _SEASONS = {"21": (3, 5), "22": (6, 8), "23": (9, 11), "24": (12, 14)}  # winter runs into next year
@@ -203,13 +205,16 @@ def event_pairs(e: dict[str, Any]) -> list[tuple[str, str, str]]:
     MOBILIZE and events with a single party make no tie (they still add their actors as nodes).
     """
     t = e.get("type")
-    actors = list(dict.fromkeys(e.get("actors") or []))
-    targets = list(dict.fromkeys(e.get("targets") or []))
-    if t in DIRECTED_TYPES:
-        return [(a, b, t) for a in actors for b in targets if a != b]
-    if t in SYMMETRIC_TYPES:
-        parties = sorted(set(actors) | set(targets))
-        return [(a, b, "symmetric") for i, a in enumerate(parties) for b in parties[i + 1:]]
+    if t in _SYMMETRIC:
+        parties = set(e.get("actors") or ())
+        if e.get("targets"):
+            parties.update(e["targets"])
+        if len(parties) < 2:
+            return []
+        return [(a, b, "symmetric") for a, b in combinations(sorted(parties), 2)]
+    if t in _DIRECTED:
+        targets = list(dict.fromkeys(e.get("targets") or ()))
+        return [(a, b, t) for a in dict.fromkeys(e.get("actors") or ()) for b in targets if a != b]
     return []
 
 
@@ -276,12 +281,15 @@ def _collapse(edges: Iterable[Edge]) -> dict[tuple[str, str], Tie]:
     """Merge the layers and directions of each pair into one Tie (an edge's events all share its sign)."""
     ties: dict[tuple[str, str], Tie] = {}
     days: dict[tuple[str, str], list[Any]] = {}
+    merged: set[tuple[str, str]] = set()
     for ed in edges:
         pair = (ed.source, ed.target) if ed.source < ed.target else (ed.target, ed.source)
         tie = ties.get(pair)
         if tie is None:
             tie = ties[pair] = Tie(pair[0], pair[1])
             days[pair] = [None, None]
+        else:
+            merged.add(pair)
         tie.count += ed.count
         if ed.weight > 0:
             tie.positive += ed.weight
@@ -297,9 +305,8 @@ def _collapse(edges: Iterable[Edge]) -> dict[tuple[str, str], Tie]:
             dd[0], tie.first = ed.first_day, ed.first
         if ed.last_day is not None and (dd[1] is None or ed.last_day > dd[1]):
             dd[1], tie.last = ed.last_day, ed.last
-    for tie in ties.values():
-        if len(tie.event_ids) > 1:
-            tie.event_ids = list(dict.fromkeys(tie.event_ids))
+    for pair in merged:  # an event reaches a pair twice only through two edges of that pair
+        ties[pair].event_ids = list(dict.fromkeys(ties[pair].event_ids))
     return ties
 
 
@@ -399,7 +406,7 @@ def _local_search(S: np.ndarray, x: np.ndarray) -> np.ndarray:
         sx += 2 * x[i] * S[:, i]
 
 
-def _leading_vector(S: np.ndarray, iterations: int = 300) -> np.ndarray:
+def _leading_vector(S: np.ndarray, iterations: int = 100) -> np.ndarray:
     """Leading eigenvector of the signed adjacency by power iteration on S + cI (c makes it dominant)."""
     shift = float(np.abs(S).sum(axis=1).max()) + 1.0
     x = np.linspace(1.0, 2.0, len(S))
