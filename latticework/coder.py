@@ -279,7 +279,13 @@ class Coder:
             """"the first visit since 2009": 2009 dates the previous visit, not this one."""
             return dm.relation == "since" and bool(re.search(r"\bfirst\b", sent.text[:max(0, p - sent.start_char)], re.I))
 
-        cands = [(p, dm) for p, dm in dates_in_clause if not first_since(p, dm)]
+        fw_starts = {m.start - offset for m in cm if m.kind in ("framework", "organisation", "grouping")}
+
+        def names_a_framework(p: int, dm: DateMention) -> bool:
+            end = p + (dm.end - dm.start)
+            return any(0 <= fs - end <= 1 for fs in fw_starts) and dm.relation == "at"
+
+        cands = [(p, dm) for p, dm in dates_in_clause if not first_since(p, dm) and not names_a_framework(p, dm)]
         chosen: DateMention | None = None
         if cands:
             chosen = min(cands, key=lambda x: abs(x[0] - pdoc[f.start].idx))[1]
@@ -346,6 +352,9 @@ class Coder:
                 actors += extra[:1]
             elif len(actors) < 2:
                 return []
+            if etype == "AGREE" and "unilateral" in f.flags and not any(d.kinds.get(a) for a in actors) and not any(
+                    m.kind in ("framework", "grouping") for m in cm):
+                return []  # joining needs something to join: an organisation, grouping or framework
         elif etype == "MOBILIZE":
             actors = codes_of(subject_group or pre)
             if not actors:
@@ -363,12 +372,14 @@ class Coder:
                     targets = [t for t in targets if t not in withs][:1] if f.type == "THREATEN" or mode == "criticize" and len(targets) > 1 and withs else [t for t in targets if t not in withs]
             elif etype == "AID":
                 def after_word(ms: list[Mention], words: set[str]) -> list[Mention]:
-                    out = []
+                    """Mentions governed by one of `words`, with the list it heads ("from Denmark and Norway")."""
+                    out: list[Mention] = []
                     for m in ms:
                         k = m.tok_start - 1
                         while k > 0 and pdoc[k].lower_ in ("the", "a"):
                             k -= 1
-                        if pdoc[k].lower_ in words:
+                        if pdoc[k].lower_ in words or (out and all(
+                                t.lower_ in LIST_GAP for t in pdoc[out[-1].tok_end:m.tok_start])):
                             out.append(m)
                     return out
 
@@ -463,8 +474,8 @@ class Coder:
             groups = [([s_, *others], []) for s_ in subj_codes]  # "the US and Japan each signed ... with Ukraine"
         elif etype == "AGREE" and mode == "sign" and plural_deal and subj_codes and len(actors) - len(subj_codes) >= 2:
             groups = [(subj_codes + [p], []) for p in actors if p not in subj_codes]
-        elif etype == "AID" and len(targets) > 1:
-            groups = [(actors, [t]) for t in targets]
+        elif etype == "AID" and (len(targets) > 1 or len(actors) > 1):
+            groups = [([a], [t]) for a in actors for t in targets]  # one transfer per supplier and recipient
         events = []
         for acts, tgts in groups:
             a_sorted = sorted(dict.fromkeys(acts))

@@ -77,7 +77,7 @@ TREND = re.compile(r"\b(started to increase|have increased|has increased|intensi
 LIST_GAP = {",", "and", "or", "&", "/", "-", "–", "the", "'s", "’s", "both", "as", "well", "of", "'", "’", "(", ")",
             "its", "their", "his", "her", "all", "together", "with"}
 BOUNDARY_AFTER_COMMA = {"and", "but", "while", "whereas", "then", "which", "where", "who", "when", "as", "after",
-                        "before", "with", "although", "though", "whilst", "yet", "thus", "so"}
+                        "before", "although", "though", "whilst", "yet", "thus", "so"}
 RELATIVE = {"which", "who", "where"}
 PASSIVE_AUX = {"was", "were", "is", "are", "been", "be", "being", "got", "get"}
 
@@ -292,6 +292,11 @@ def filter_triggers(sent: Span, triggers: list[Trigger], lex: Lexicon) -> list[T
         toks, text = [t.lower_ for t in window], window.text.lower()
         return all(lex.has_class(n, toks, text) for n in tr.d.needs)
 
+    lower_text = sent.text.lower()
+    lower_toks = [t.lower_ for t in sent]
+    civil_only = lex.has_class("civil", lower_toks, lower_text) and not lex.has_class("security", lower_toks, lower_text)
+    if civil_only:
+        return []  # "signed a free trade deal": outside defence and security
     # longest match wins; ties keep the earlier definition
     triggers = sorted((t for t in triggers if supported(t)), key=lambda t: (t.start, -(t.end - t.start)))
     kept: list[Trigger] = []

@@ -26,6 +26,10 @@ class StrictStop(Exception):
     """--strict: the first problem ends the run."""
 
 
+class OutputError(Exception):
+    """The output file cannot be written; the message names it."""
+
+
 @dataclass
 class CodeRun:
     """What one `code` run did, for the exit code and the closing summary."""
@@ -78,7 +82,12 @@ def run_code(inputs: list[str], out: str | None, published: str | None = None, s
         fh = sys.stdout
     else:
         target = Path(out)
-        fd, tmp_path = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent or ".")
+        if target.is_dir():
+            raise OutputError(f"{out}: is a directory, not an output file")
+        try:
+            fd, tmp_path = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent or ".")
+        except OSError as e:
+            raise OutputError(f"{out}: cannot write here ({e.strerror or e})") from None
         fh = os.fdopen(fd, "w", encoding="utf-8")
     try:
         for doc in documents():
@@ -129,11 +138,18 @@ def code_command(
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
                   console=console, transient=True, disable=not show) as bar:
         task = bar.add_task("coding", total=None)
-        run = run_code(
-            inputs, out, published=published, strict=strict,
-            report=lambda line: console.print(line, markup=False),
-            progress=lambda d, e: bar.update(task, description=f"coded {d} documents, {e} events"),
-            language_check=not no_language_check)
+        try:
+            run = run_code(
+                inputs, out, published=published, strict=strict,
+                report=lambda line: console.print(line, markup=False),
+                progress=lambda d, e: bar.update(task, description=f"coded {d} documents, {e} events"),
+                language_check=not no_language_check)
+        except OutputError as e:
+            console.print(f"error: {e}", markup=False)
+            raise typer.Exit(2) from None
+        except OSError as e:  # e.g. the disk filled up while writing; the old output is intact
+            console.print(f"error: writing {out or 'standard output'} failed: {e.strerror or e}", markup=False)
+            raise typer.Exit(2) from None
     if not quiet:
         where = out or "standard output"
         verb = "stopped after" if run.stopped else "coded"

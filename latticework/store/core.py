@@ -34,8 +34,8 @@ from latticework.store import models as m
 from latticework.store.dates import day_range
 
 DEFAULT_URL = "sqlite:///./latticework.db"
-EVENT_KEYS = ("doc_id", "event_id", "type", "mode", "actors", "targets", "framework", "date", "status",
-              "hedged", "location", "evidence", "confidence", "cameo")
+EVENT_KEYS = frozenset({"doc_id", "event_id", "type", "mode", "actors", "targets", "framework", "date", "status",
+              "hedged", "location", "evidence", "confidence", "cameo", "source"})
 _T = TypeVar("_T")
 
 
@@ -341,6 +341,9 @@ class Store:
                     flush(pending)
                 collect()
             status = "done"
+        except KeyboardInterrupt:
+            status = "interrupted"
+            raise
         finally:
             if writer is not None:
                 writer.shutdown(wait=True)  # an interrupted run still commits the batch in flight
@@ -485,7 +488,7 @@ class Store:
         evidence = ev.get("evidence") or {}
         location = ev.get("location") or {}
         rng = day_range(ev.get("date")) or day_range(published)
-        extra = {k: v for k, v in ev.items() if k not in EVENT_KEYS and k != "source"}
+        extra = {k: v for k, v in ev.items() if k not in EVENT_KEYS}
         row = {
             "event_id": str(ev["event_id"]), "doc_id": ev.get("doc_id"), "doc_version": doc_version,
             "origin": origin, "type": ev["type"], "mode": ev.get("mode"), "framework": ev.get("framework"),

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import calendar
 import re
+from functools import lru_cache
 
 _EDTF = re.compile(r"^(-?\d{4})(?:-(\d{2}))?(?:-(\d{2}))?")
 # EDTF level-1 seasons (21 spring … 24 winter), northern hemisphere months.
 _SEASONS = {21: (3, 5), 22: (6, 8), 23: (9, 11), 24: (12, 14)}
 
 
+@lru_cache(maxsize=4096)  # the same few thousand dates recur across a corpus
 def day_range(value: str | None) -> tuple[str, str] | None:
     """('YYYY-MM-DD', 'YYYY-MM-DD') covered by an EDTF string, or None when it is not a date."""
     if not value:

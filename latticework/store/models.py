@@ -103,8 +103,6 @@ events = sa.Table(
     sa.Index(None, "framework"),
     sa.Index(None, "date_lo"),
     sa.Index(None, "date_hi"),
-    sa.Index(None, "status"),
-    sa.Index(None, "origin"),
 )
 
 participants = sa.Table(
