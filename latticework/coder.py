@@ -24,8 +24,8 @@ from latticework.events import (
     DIRECTED,
     FUTURE,
     FUTURE_DATE,
-    LAST_PARTIES,
     HEDGES,
+    LAST_PARTIES,
     LIST_GAP,
     PASSIVE_AUX,
     REPORTING,
@@ -39,8 +39,8 @@ from latticework.events import (
     Trigger,
     assign_roles,
     build_frames,
-    drop_scene_frames,
     coref_mentions,
+    drop_scene_frames,
     filter_triggers,
     mention_codes,
     select_frames,
@@ -50,20 +50,19 @@ from latticework.ingest import Document
 from latticework.nlp import Sent as Span
 from latticework.nlp import Toks, get_nlp, parse, sentences
 
-
 _COREF_HINT = re.compile(r"\b(they|them|parties|sides|both|two|these|counterpart)\b", re.I)
 PLURAL_DEALS = r"\b(agreements|deals|pacts|accords|treaties|contracts|memoranda|mous|arrangements)\b"
 
 
 def _parse_date(value: str | None) -> date | None:
     if not value:
-        return []
+        return None
     m = re.match(r"(\d{4})-(\d{2})-(\d{2})", value)
     if m:
         try:
             return date(int(m[1]), int(m[2]), int(m[3]))
         except ValueError:
-            return []
+            return None
     m = re.match(r"(\d{4})(?:-(\d{2}))?", value)
     return date(int(m[1]), int(m[2] or 1), 1) if m else None
 
@@ -503,6 +502,12 @@ class Coder:
         return group
 
 
+def _overlaps(ev: dict, other: dict) -> bool:
+    a = set(ev["actors"]) | set(ev["targets"])
+    b = set(other["actors"]) | set(other["targets"])
+    return a < b or len(a & b) / len(a | b) >= 0.5
+
+
 def dedupe(events: list[dict]) -> list[dict]:
     """Drop repeats: a lede restating the body, or a later back-reference without a date.
 
@@ -515,13 +520,7 @@ def dedupe(events: list[dict]) -> list[dict]:
         key = (ev["type"], tuple(ev["actors"]), tuple(ev["targets"]))
         idx = by_key.setdefault(key, [])
         if ev["date"] is None and ev.get("_noun"):
-            parties = set(ev["actors"]) | set(ev["targets"])
-
-            def overlap(o: dict) -> bool:
-                other = set(o["actors"]) | set(o["targets"])
-                return parties < other or len(parties & other) / len(parties | other) >= 0.5
-
-            if any(o["type"] == ev["type"] and overlap(o) for o in out):
+            if any(o["type"] == ev["type"] and _overlaps(ev, o) for o in out):
                 continue  # "participation in the exercises" refers back to an event already coded
         dup = next((i for i in idx if out[i]["date"] == ev["date"] or out[i]["date"] is None or ev["date"] is None), None)
         if dup is None:

@@ -121,6 +121,9 @@ def test_bad_options_and_paths_are_one_line_errors(tmp_path: Path) -> None:
     assert res.returncode == 1
     assert res.stderr.decode().strip() == f"{tmp_path / 'missing.jsonl'}: no such file or directory"
     assert (tmp_path / "o.jsonl").read_text() == ""  # an empty run still leaves a valid (empty) file
+    res = _code(str(SEEDS), "-o", str(tmp_path / "no-such-dir" / "o.jsonl"))
+    assert res.returncode == 2 and b"Traceback" not in res.stderr
+    assert res.stderr.decode().strip() == f"error: {tmp_path / 'no-such-dir' / 'o.jsonl'}: cannot write here (No such file or directory)"
 
 
 def test_an_obvious_sentence_gives_its_event() -> None:
