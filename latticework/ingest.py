@@ -362,5 +362,7 @@ def read_documents(paths: Iterable[str | os.PathLike[str]], published: str | Non
     without the field). Problems are yielded in input order, interleaved with the documents, so a
     caller can report them as they come; ids are unique across one call."""
     reader = _Reader(published, language_check, max_bytes)
+    if isinstance(paths, str | os.PathLike):  # one path, not an iterable of characters
+        paths = [paths]
     for path in paths:
         yield from reader.read_path(os.fspath(path), stdin)
