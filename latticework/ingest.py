@@ -16,6 +16,8 @@ import sys
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import date, datetime
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import BinaryIO
 
@@ -94,6 +96,35 @@ def looks_english(text: str, sample: int = 1000) -> bool:
         return True
     hits = sum(1 for w in words if w in _EN_STOPWORDS)
     return hits / len(words) >= 0.08
+
+
+_ISO_START = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?(?=$|[T ])")
+_DATE_FORMATS = ("%d %B %Y", "%d %b %Y", "%B %d, %Y", "%b %d, %Y", "%B %d %Y", "%Y/%m/%d", "%d.%m.%Y")
+
+
+def normalise_published(value: str) -> str | None:
+    """An ISO date (kept as given, time part allowed) or a common written form turned into ISO;
+    None when it is not a date at all. Relative dates hang on this value, so a wrong one must
+    not pass silently."""
+    v = value.strip()
+    m = _ISO_START.match(v)
+    if m:
+        try:
+            parts = [int(x) for x in m.group(0).split("-")]
+            date(parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1)
+            return v
+        except ValueError:
+            return None
+    try:
+        return parsedate_to_datetime(v).date().isoformat()  # RFC 2822, as in RSS feeds
+    except (TypeError, ValueError, IndexError):
+        pass
+    for fmt in _DATE_FORMATS:
+        try:
+            return datetime.strptime(v, fmt).date().isoformat()
+        except ValueError:
+            continue
+    return None
 
 
 def _is_english_tag(tag: str) -> bool:
@@ -214,6 +245,13 @@ class _Reader:
                 return InputProblem(where, f"language {doc.language!r} is not English; skipped")
             if not doc.language and not looks_english(doc.text):
                 return InputProblem(where, "text does not look like English; skipped")
+        if doc.published is not None and not doc.published.strip():
+            doc.published = None
+        if doc.published is not None:
+            iso = normalise_published(doc.published)
+            if iso is None:
+                return InputProblem(where, f"published {doc.published!r} is not a date; skipped")
+            doc.published = iso
         if doc.id in self.seen:
             return InputProblem(where, f"duplicate id {doc.id!r} (already read in this run); skipped")
         self.seen.add(doc.id)

@@ -8,7 +8,7 @@ import json
 import tracemalloc
 from pathlib import Path
 
-from latticework.ingest import Document, InputProblem, looks_english, read_documents
+from latticework.ingest import Document, InputProblem, looks_english, normalise_published, read_documents
 
 EN = "Japan and Australia signed a defence pact in Canberra on 5 May 2024. The two ministers also agreed to hold joint exercises next year."
 EN2 = "The navy of Indonesia held talks with its counterpart from India about the security of the sea lanes in the region."
@@ -200,3 +200,16 @@ def test_memory_stays_flat_on_a_large_jsonl(tmp_path: Path) -> None:
     assert count == 10_000
     assert peak < 6 * 2**20  # the decompressed file is about 20 MB
     assert samples[-1] - samples[0] < 4 * 2**20  # only the set of seen ids grows
+
+
+def test_published_dates_are_normalised_or_rejected(tmp_path: Path) -> None:
+    assert normalise_published("2024-07-30T10:00:00Z") == "2024-07-30T10:00:00Z"
+    assert normalise_published("30 July 2024") == "2024-07-30"
+    assert normalise_published("Tue, 30 Jul 2024 10:00:00 GMT") == "2024-07-30"
+    assert normalise_published("2024-02-30") is None and normalise_published("last week") is None
+    f = _jsonl(tmp_path / "p.jsonl", [{"id": "a", "text": EN, "published": "July 30, 2024"},
+                                      {"id": "b", "text": EN, "published": "soon"},
+                                      {"id": "c", "text": EN, "published": ""}])
+    docs, probs = _split(list(read_documents([f], published="2024-01-02")))
+    assert [(d.id, d.published) for d in docs] == [("a", "2024-07-30"), ("c", "2024-01-02")]
+    assert [str(p) for p in probs] == [f"{f}:2 (id b): published 'soon' is not a date; skipped"]
