@@ -56,3 +56,8 @@ def test_store_upgrades_an_older_database(store_url: str) -> None:
     with Store(store_url) as store:
         assert current_revision(store.engine) == _revisions()[-1]
         assert "codings" in sa.inspect(store.engine).get_table_names()
+
+
+def test_revision_ids_fit_alembic_version_column() -> None:
+    """PostgreSQL's alembic_version.version_num is VARCHAR(32)."""
+    assert all(len(r) <= 32 for r in _revisions())

@@ -91,9 +91,10 @@ def normalise_url(url: str | None) -> str:
 
 def content_hash(doc: Document) -> str:
     """Hash of everything that can change how a document is coded (text and its metadata)."""
-    payload = json.dumps([doc.text, doc.title, doc.published, doc.source, doc.url, doc.language],
-                         ensure_ascii=False)
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+    h = hashlib.sha256(doc.text.encode("utf-8", "surrogatepass"))
+    for part in (doc.title, doc.published, doc.source, doc.url, doc.language):
+        h.update(b"\x00" if part is None else b"\x01" + part.encode("utf-8", "surrogatepass"))
+    return h.hexdigest()
 
 
 def _now() -> datetime:
@@ -475,6 +476,8 @@ class Store:
         for key in ("type", "status"):
             if not ev.get(key):
                 raise ValueError(f"event {n} has no {key}")
+        if "doc_id" in ev and ev.get("event_id"):
+            return ev  # the usual case: nothing to add, no copy
         ev = dict(ev)
         ev.setdefault("doc_id", doc_id)
         if not ev.get("event_id"):

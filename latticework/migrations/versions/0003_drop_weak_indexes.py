@@ -3,14 +3,14 @@
 Each holds a handful of distinct values, so no query plan uses them to narrow a search, while every
 ingested event paid for their upkeep (measured with bench/scale_store.py).
 
-Revision ID: 0003_drop_low_selectivity_indexes
+Revision ID: 0003_drop_weak_indexes
 Revises: 0002_coding_history
 Create Date: 2026-11-21
 """
 
 from alembic import op
 
-revision = "0003_drop_low_selectivity_indexes"
+revision = "0003_drop_weak_indexes"
 down_revision = "0002_coding_history"
 branch_labels = None
 depends_on = None
