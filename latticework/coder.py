@@ -255,8 +255,18 @@ class Coder:
                 if not clause.relative or passive:
                     pre = prev_subject or prev_all
                     inherited = True
-            for f in frames:
-                new = self._event(doc, sent, offset, clause, f, pre, speaker, cm, dates_in_clause, dates,
+            attached_anywhere = {id(m) for f in frames for m in f.attached}
+            for fi, f in enumerate(frames):
+                f_pre = pre
+                if fi > 0:
+                    # a later frame with its own subject: "..., weeks after the US military sent warships"
+                    prev_end = max(t.end for g in frames[:fi] for t in g.triggers if t.start < f.start) \
+                        if any(t.start < f.start for g in frames[:fi] for t in g.triggers) else clause.start
+                    local = [m for m in cm if prev_end <= m.tok_start < f.start and m.role == "party"
+                             and id(m) not in attached_anywhere]
+                    if local:
+                        f_pre = local
+                new = self._event(doc, sent, offset, clause, f, f_pre, speaker, cm, dates_in_clause, dates,
                                   ctx, anchor, inherited, trend, triggers)
                 for ev in new:
                     if ev["type"] in SYMMETRIC and len(ev["actors"]) >= 2:
@@ -318,9 +328,15 @@ class Coder:
         location = None
         confidence = f.confidence
         trig_lower = " ".join(t.text.lower() for t in f.triggers)
+        if "object" in f.flags and not any(0 <= m.tok_start - t.end <= 3 for m in attached for t in f.triggers):
+            return []  # "received the minister" is a meeting; "welcomed progress" is not
+        win = pdoc[max(clause.start, f.start - 8):min(clause.end, f.end + 12)]
+        if not pre and not attached and etype in ("CONSULT", "COOPERATE") and dates_in_clause and ctx.last_parties \
+                and any(dm.explicit for _, dm in dates_in_clause):
+            pre = [Mention(0, 0, "", "", "coref", members=tuple(ctx.last_parties))]  # "the first such meeting, in 2023"
+            confidence -= 0.2
         if etype == "AGREE" and mode == "sign" and self.lexicon.has_class(
-                "weapon", [t.lower_ for t in pdoc[clause.start:clause.end]], clause_text.lower()) and re.search(
-                r"\b(contracts?|deals?|orders?|purchases?|agreements?)\b", clause_text, re.I):
+                "weapon", [t.lower_ for t in win], win.text.lower()):
             # rule 4: an arms contract is the transfer; the buyer signs "with"/"from" the supplier
             etype, mode, f.cameo = "AID", "arms_transfer", "072"
             frm = [m for m in [*pre_rest, *attached] if pdoc[m.tok_start - 1].lower_ in ("from", "with", "by")]

@@ -280,6 +280,11 @@ def split_clauses(sent: Span, triggers: list[Trigger]) -> list[Clause]:
     return clauses
 
 
+def _has_date_word(sent: Span) -> bool:
+    return bool(re.search(r"\b(1[89]|20)\d\d\b|January|February|March|April|May|June|July|August|September|"
+                          r"October|November|December", sent.text))
+
+
 def filter_triggers(sent: Span, triggers: list[Trigger], lex: Lexicon) -> list[Trigger]:
     """Drop negated, anaphoric, descriptive or unsupported triggers; keep the longest of overlaps."""
     doc = sent.doc
@@ -312,8 +317,8 @@ def filter_triggers(sent: Span, triggers: list[Trigger], lex: Lexicon) -> list[T
             continue
         if tr.text.lower() in VERB_ONLY and prev1 in DETERMINERS:
             continue  # "a sign of", "the host", "in order to"
-        if "noun" in tr.d.flags and prev1 in ANAPHORIC:
-            continue  # "these talks", "such exercises" refer back
+        if "noun" in tr.d.flags and prev1 in ANAPHORIC and not (prev1 == "such" and _has_date_word(sent)):
+            continue  # "these talks", "such exercises" refer back ("the first such meeting, in 2023" does not)
         back = _prev_words(sent, tr.start, 14)
         if ";" in back:
             back = back[len(back) - back[::-1].index(";"):]
@@ -420,7 +425,7 @@ COREF = re.compile(
     r"\b(the (two|three|four|five) (countries|nations|sides|governments|leaders|ministers|allies|partners|states|navies|militaries|parties)|"
     r"both (countries|sides|nations|parties|governments|leaders|allies|partners)|the parties|the sides|the allies|"
     r"these (two |three |four |five )?(countries|nations|actors|states|partners|allies|governments)|"
-    r"the (trio|pair|duo|two|three)|they|them|themselves|(his|her|their) counterparts?|the countries|"
+    r"the (trio|pair|duo|two|three)|the (foreign |defen[cs]e )?(ministers|leaders|delegations)|they|them|themselves|(his|her|their) counterparts?|the countries|"
     r"the (deal|pact|treaty|agreement|accord|drills|exercises?|manoeuvres|maneuvers|visit|trip|talks|summit|move|sale|"
     r"meeting|patrols?|partnership|alliance)|(this|that|such a) (deal|pact|treaty|agreement|visit|move|sale))\b", re.I)
 LAST_PARTIES = "<last parties>"  # marks a mention to re-resolve as the sentence's own events appear
