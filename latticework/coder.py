@@ -355,7 +355,7 @@ class Coder:
                 pass  # a summit or exercise of one organisation is its members meeting
             elif etype == "COOPERATE" and mode == "exercise" and len(actors) == 1:
                 joint = re.search(r"\b(joint|jointly|combined|bilateral|trilateral|multilateral|multinational|with|together)\b",
-                                  pdoc[clause.start:clause.end].text, re.I)
+                                  pdoc[clause.start:clause.end].text)  # lower case: "Joint Sword" is a name
                 if joint:
                     return []
                 etype, mode, f.cameo = "MOBILIZE", "show_of_force", "150"

@@ -29,7 +29,8 @@ from latticework.nlp import Sent as Span
 SYMMETRIC = {"CONSULT", "AGREE", "COOPERATE"}
 DIRECTED = {"AID", "ACCUSE", "THREATEN", "REQUEST"}
 
-LOCATION_PREPS = {"in", "at", "near", "off", "outside", "inside", "aboard", "over"}
+LOCATION_PREPS = {"in", "at", "near", "off", "outside", "inside", "aboard", "over", "around", "across", "along",
+                  "beyond", "into", "within", "throughout"}
 CONTRA_WORDS = {"against", "deter", "deterring", "deterrence", "counter", "countering", "containing", "contain",
                 "targeting", "targetting", "amid", "amidst", "towards", "toward", "confront", "confronting",
                 "versus", "vs", "vs.", "counterbalance", "threats", "threat"}
