@@ -16,7 +16,7 @@ import pytest
 
 DATA = Path(__file__).parents[1] / "latticework" / "data"
 
-ALIAS_KINDS = {"name", "short", "abbrev", "demonym", "capital", "government", "military"}
+ALIAS_KINDS = {"name", "short", "abbrev", "demonym", "capital", "government", "military", "company"}
 OFFICES = {
     "head_of_state",
     "head_of_government",
