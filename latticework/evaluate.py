@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -330,14 +330,16 @@ def evaluate(gold_path: str | Path, pred_path: str | Path | None = None, docs_pa
         from latticework.ingest import Document, read_documents
 
         texts = {}
-        docs: list[Document] = []
-        for item in read_documents([str(docs_path)]):
-            if isinstance(item, Document):
-                docs.append(item)
-                texts[item.id] = item.text
-            elif problems is not None:
-                problems.append(str(item))
-        preds = [e for _, events in code_documents(docs, Coder()) for e in events]
+
+        def documents() -> Iterator[Document]:
+            for item in read_documents([str(docs_path)]):
+                if isinstance(item, Document):
+                    texts[item.id] = item.text
+                    yield item
+                elif problems is not None:
+                    problems.append(str(item))
+
+        preds = [e for _, events in code_documents(documents(), Coder()) for e in events]
     else:
         raise EvalInputError("give a prediction file, or --docs to code the documents first")
     return score(gold, preds, texts)

@@ -191,12 +191,16 @@ def test_cli_text_output_starts_with_reference_report(tmp_path: Path) -> None:
     assert {"by_type", "missed", "spurious"} <= data.keys()
 
 
-def test_eval_codes_documents_when_no_predictions(tmp_path: Path) -> None:
+@pytest.mark.parametrize("corpus", ["seeds", "demo"])
+def test_eval_codes_documents_when_no_predictions(tmp_path: Path, corpus: str) -> None:
+    """Real coder output (not perturbations): coding then scoring equals code + reference scorer."""
+    demo = Path(__file__).parents[1] / "latticework" / "demo"
+    gold, docs = (GOLD, DOCS) if corpus == "seeds" else (demo / "gold.jsonl", demo / "corpus.jsonl")
     out = tmp_path / "events.jsonl"
-    assert CliRunner().invoke(app, ["code", str(DOCS), "-o", str(out), "--quiet"]).exit_code == 0
-    res = CliRunner().invoke(app, ["eval", str(GOLD), "--docs", str(DOCS), "--json"])
+    assert CliRunner().invoke(app, ["code", str(docs), "-o", str(out), "--quiet"]).exit_code == 0
+    res = CliRunner().invoke(app, ["eval", str(gold), "--docs", str(docs), "--json"])
     assert res.exit_code == 0, res.output
-    _same_numbers(json.loads(res.stdout), _reference(GOLD, out, DOCS))
+    _same_numbers(json.loads(res.stdout), _reference(gold, out, docs))
 
 
 def test_bad_gold_and_pred_files_give_one_line(tmp_path: Path) -> None:
