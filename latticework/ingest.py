@@ -71,6 +71,7 @@ _EN_STOPWORDS = frozenset(
     would you""".split()
 )
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _ASCII_LOWER = re.compile(r"\b[a-z]+\b")
 _NON_LATIN = re.compile(r"[^\W\d_\u0000-\u024f]+", re.UNICODE)  # letters outside Latin scripts
 
@@ -352,6 +353,8 @@ class _Reader:
             if value is not None and not isinstance(value, str):
                 return InputProblem(f"{at} (id {doc_id})", f"\"{key}\" must be a string or null; skipped")
             fields[key] = value
+        if "\\ud" in line.lower() and _SURROGATE.search(text):  # escaped lone surrogates cannot be written out
+            return InputProblem(f"{at} (id {doc_id})", "text holds an unpaired UTF-16 surrogate escape; skipped")
         extra = {k: v for k, v in obj.items() if k not in _KNOWN_FIELDS}
         return self._finish(Document(id=doc_id, text=text, origin=at, extra=extra, **fields))
 

@@ -61,12 +61,15 @@ def test_each_bad_line_is_a_problem_and_the_stream_goes_on(tmp_path: Path) -> No
         json.dumps({"id": "ok1", "text": EN2}).encode(),
         json.dumps(["not", "an", "object"]).encode(),
         json.dumps({"id": "ok2", "text": EN2}).encode(),
+        b'{"id": "sur", "text": "Japan \\ud83d and Korea met."}',
+        json.dumps({"id": "emoji", "text": "Japan \U0001F600 and Korea met."}).encode(),
     ]
     f.write_bytes(b"\n".join(lines) + b"\n")
     docs, probs = _split(list(read_documents([f])))
-    assert [d.id for d in docs] == ["ok1", "ok2"]
+    assert [d.id for d in docs] == ["ok1", "ok2", "emoji"]
     msgs = {p.where: p.message for p in probs}
-    assert len(probs) == 8
+    assert len(probs) == 9
+    assert "surrogate" in msgs[f"{f}:11 (id sur)"]
     assert "empty text" in msgs[f"{f}:2 (id empty)"]
     assert 'no "id"' in msgs[f"{f}:3"]
     assert "malformed JSON" in msgs[f"{f}:4"]
