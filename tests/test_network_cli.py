@@ -89,5 +89,10 @@ def test_seeds_report_2024(tmp_path: Path) -> None:
     assert net.ties[("CHN", "JPN")].net < 0
     blocs = N.balance(net, anchor="JPN")["blocs"]
     assert blocs["JPN"] == "A" and all(blocs.get(x) == "B" for x in ("CHN", "RUS", "PRK"))
+    res = run("network", "--since", "2024", "--until", "2024", "--status", "occurred", "-f", "json", "--db", db)
+    occurred = json.loads(res.stdout)
+    ids = {i for link in occurred["links"] for i in link["event_ids"]}
+    assert ids and all(net.events[i]["status"] == "occurred" for i in ids)
+    assert occurred["graph"]["events"] < len(net.events)  # the planned ones are left out
     for eid in net.ties[("CHN", "JPN")].event_ids:  # the seed sentences behind the hostile tie are quoted
         assert "> " + net.events[eid]["evidence"]["text"].strip() in text

@@ -19,6 +19,7 @@ UntilOpt = Annotated[str | None, typer.Option(help="Window end, inclusive (YYYY[
 RegionOpt = Annotated[str | None, typer.Option(help="Only actors of these regions (comma-separated; see "
                                                     "latticework/data/regions.tsv).")]
 SourceOpt = Annotated[str | None, typer.Option(help="Only events of this source (text, gdelt, icews, polecat, dcad).")]
+StatusOpt = Annotated[str | None, typer.Option(help="Only occurred or only planned events (default: both).")]
 
 
 class GraphFormat(StrEnum):
@@ -68,13 +69,14 @@ def network(
     fmt: Annotated[GraphFormat, typer.Option("--format", "-f", help="graphml/gexf (Gephi), json (D3 node-link), "
                                                                      "csv (ties).")] = GraphFormat.graphml,
     output: Annotated[str | None, typer.Option("--output", "-o", help="Write to FILE instead of stdout.")] = None,
-    source: SourceOpt = None, db: DbOpt = None,
+    source: SourceOpt = None, status: StatusOpt = None, db: DbOpt = None,
 ) -> None:
     """The alliance network of a window, with every node measure, for Gephi, D3 or a spreadsheet."""
     from latticework.network import build_network, export_network, load_events
 
     with _guard(db) as store:
-        net = build_network(load_events(store, since, until, source=source), since, until, _actors(region))
+        events = load_events(store, since, until, source=source, status=status)
+        net = build_network(events, since, until, _actors(region))
         text = export_network(net, fmt.value, output)
     if text is not None:
         sys.stdout.write(text)
@@ -85,15 +87,15 @@ def report(
     output: Annotated[str, typer.Option("--output", "-o", help="report.html or report.md")],
     since: SinceOpt = None, until: UntilOpt = None, region: RegionOpt = None,
     window_months: Annotated[int, typer.Option(min=1, help="Months per window of the time series.")] = 3,
-    source: SourceOpt = None, db: DbOpt = None,
+    source: SourceOpt = None, status: StatusOpt = None, db: DbOpt = None,
 ) -> None:
     """A self-contained HTML (or Markdown) report: network, hubs, blocs, balance, series, claims, evidence."""
     from latticework.network import load_events
     from latticework.report import write_report
 
     with _guard(db) as store:
-        data = write_report(load_events(store, since, until, source=source), output, since, until, window_months,
-                            _actors(region))
+        events = load_events(store, since, until, source=source, status=status)
+        data = write_report(events, output, since, until, window_months, _actors(region))
     for c in data["claims"]:
         print(f"{c['verdict']:>13}: {c['title']}", file=sys.stderr)
 
