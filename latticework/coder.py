@@ -50,6 +50,8 @@ from latticework.ingest import Document
 from latticework.nlp import Sent as Span
 from latticework.nlp import Toks, get_nlp, parse, sentences
 
+DATE_BARRIERS = {"after", "before", "since", "until", "although", "though", "because", "unless", "despite",
+                 "whereas", "whose", "including", "like"}
 _COREF_HINT = re.compile(r"\b(they|them|parties|sides|both|two|these|counterpart)\b", re.I)
 PLURAL_DEALS = r"\b(agreements|deals|pacts|accords|treaties|contracts|memoranda|mous|arrangements)\b"
 
@@ -294,7 +296,16 @@ class Coder:
             end = p + (dm.end - dm.start)
             return any(0 <= fs - end <= 1 for fs in fw_starts) and dm.relation == "at"
 
-        cands = [(p, dm) for p, dm in dates_in_clause if not first_since(p, dm) and not names_a_framework(p, dm)]
+        trig_char = pdoc[f.start].idx
+
+        def other_clause(p: int) -> bool:
+            """A date across a subordinator or inside "including ..." dates something else."""
+            lo, hi = sorted((p, trig_char))
+            span = pdoc.char_span(lo, hi)
+            return bool(span) and any(t.lower_ in DATE_BARRIERS for t in span)
+
+        cands = [(p, dm) for p, dm in dates_in_clause
+                 if not first_since(p, dm) and not names_a_framework(p, dm) and not other_clause(p)]
         chosen: DateMention | None = None
         if cands:
             chosen = min(cands, key=lambda x: abs(x[0] - pdoc[f.start].idx))[1]
@@ -353,6 +364,9 @@ class Coder:
                 return []
             if len(actors) == 1 and d.is_org(actors[0]) and etype in ("CONSULT", "COOPERATE"):
                 pass  # a summit or exercise of one organisation is its members meeting
+            elif etype == "COOPERATE" and mode == "exercise" and len(actors) == 1 and pdoc[f.start - 1].lower_ in (
+                    "the", "this", "that", "its", "their"):
+                return []  # "the exercise is not aimed at anyone": a back-reference, not a new drill
             elif etype == "COOPERATE" and mode == "exercise" and len(actors) == 1:
                 joint = re.search(r"\b(joint|jointly|combined|bilateral|trilateral|multilateral|multinational|with|together)\b",
                                   pdoc[clause.start:clause.end].text)  # lower case: "Joint Sword" is a name

@@ -320,7 +320,12 @@ def is_after(edtf: str, anchor: date | None) -> bool:
 def _year_for_month(ctx: DateContext, month: int, future_hint: bool) -> int | None:
     """Year for a month named without one: the text's last month-bearing year, else the anchor's."""
     if ctx.month_year is not None:
-        return ctx.month_year
+        recent = (ctx.anchor is not None and ctx.month_year < ctx.anchor.year and not future_hint
+                  and 0 <= ctx.anchor.month - month <= 6)
+        if not recent:
+            return ctx.month_year
+        # news reports recent events: "on 17 June" in a July 2024 article is this June, even after an
+        # aside about "April 2023"
     if ctx.anchor is not None:
         y = ctx.anchor.year
         # a past-tense "in November" in a February article is last November; a month only a little

@@ -63,15 +63,16 @@ HEDGES = re.compile(
 NEGATION = {"not", "n't", "never", "no", "neither", "nor", "without", "refused", "refuses", "declined",
             "declines", "cancelled", "canceled", "failed", "halted", "suspended", "rejected", "rejects"}
 DETERMINERS = {"a", "an", "the", "this", "that", "in"}
-VERB_ONLY = {"sign", "host", "launch", "transit", "station", "order", "form", "meet", "found", "visit", "supply",
-             "export", "deliver", "transfer", "provide", "exercise", "drill", "confirm", "promise", "agree",
-             "pledge", "protest", "request", "ask", "invite", "commit", "rotate", "send", "buy", "purchase"}
+VERB_ONLY = {"sign", "host", "launch", "transit", "station", "order", "form", "meet", "found", "deliver", "provide",
+             "confirm", "promise", "agree", "pledge", "protest", "request", "ask", "invite", "commit", "rotate",
+             "send", "buy", "test", "fire", "join", "become", "lead", "start", "begin", "move", "position"}
 ANAPHORIC = {"these", "this", "those", "such", "same", "said", "that"}
 SCENE = {"during", "at", "after", "following", "ahead", "before", "sidelines", "on", "in", "amid", "throughout"}
 DESCRIPTIVE = {"covers", "cover", "covering", "covered", "includes", "include", "including", "included",
                "envisages", "envisage", "foresees", "foresee", "concerning", "regarding", "entails", "involves",
                "involve", "involving", "governs", "governing", "allows", "allow", "allowing", "enables", "enable",
                "facilitates", "facilitate", "facilitating", "regulates", "streamline", "streamlines"}
+TOPIC = {"discuss", "discussed", "discussing", "discusses", "about", "regarding", "concerning", "review", "reviewed"}
 TREND = re.compile(r"\b(started to increase|have increased|has increased|intensified|have intensified|have grown|"
                    r"has grown|are growing|is growing|proliferat\w*|on the rise|more and more|increasingly|"
                    r"have started to|has started to|tend to|tends to|usually|often|regularly|traditionally)\b", re.I)
@@ -323,7 +324,7 @@ def filter_triggers(sent: Span, triggers: list[Trigger], lex: Lexicon) -> list[T
         back = _prev_words(sent, tr.start, 14)
         if ";" in back:
             back = back[len(back) - back[::-1].index(";"):]
-        if any(w in DESCRIPTIVE for w in back):
+        if any(w in DESCRIPTIVE for w in back) or ("noun" in tr.d.flags and any(w in TOPIC for w in back[-8:])):
             continue  # "the document covers consultations, information sharing and exercises"
         if tr.text.lower() in ("threat", "threats") and prev1 in ("to", "of"):
             pass
@@ -430,6 +431,9 @@ COREF = re.compile(
     r"the (deal|pact|treaty|agreement|accord|drills|exercises?|manoeuvres|maneuvers|visit|trip|talks|summit|move|sale|"
     r"meeting|patrols?|partnership|alliance)|(this|that|such a) (deal|pact|treaty|agreement|visit|move|sale))\b", re.I)
 LAST_PARTIES = "<last parties>"  # marks a mention to re-resolve as the sentence's own events appear
+EVENT_NOUNS = {"deal", "pact", "treaty", "agreement", "accord", "drills", "exercise", "exercises", "manoeuvres",
+               "maneuvers", "visit", "trip", "talks", "summit", "move", "sale", "meeting", "patrol", "patrols",
+               "partnership", "alliance"}
 EVENT_ANAPHORA = re.compile(r"^(the|this|that|such a) ", re.I)
 NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5, "both": 2, "pair": 2, "duo": 2, "trio": 3}
 
@@ -447,6 +451,9 @@ def coref_mentions(sent: Span, offset: int, ctx: SentenceContext, mentions: list
             continue
         words = phrase.split()
         n = next((NUMBERS[w] for w in words if w in NUMBERS), None)
+        following = [t.lower_ for t in sent.doc[span.end:min(sent.end, span.end + 1)]]
+        if following and following[0] in ("of", "from") and words[-1] in ("ministers", "leaders", "delegations"):
+            continue  # "the defence ministers of the UK and Italy" names its own sides
         codes: list[str] = []
         if "counterpart" in phrase:
             # named right after? then the name itself is the mention
@@ -459,8 +466,7 @@ def coref_mentions(sent: Span, offset: int, ctx: SentenceContext, mentions: list
             earlier = [c for mm in before for c in mention_codes(mm)]
             other = next((s for s in [*reversed(earlier), *reversed(ctx.recent_states)] if s not in subj), None)
             codes = [other] if other else []
-        elif EVENT_ANAPHORA.match(phrase) and words[-1] not in ("two", "three", "trio", "pair", "duo", "parties",
-                                                                 "sides", "allies", "countries"):
+        elif EVENT_ANAPHORA.match(phrase) and words[-1] in EVENT_NOUNS:
             codes = ctx.last_parties  # "Beijing denounced the deal": aimed at the deal's parties
             if codes:
                 out.append(Mention(cstart + offset, cend + offset, m.group(0), "", "anaphor", span.start, span.end,
