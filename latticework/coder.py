@@ -392,7 +392,12 @@ class Coder:
             anaphors = [m for m in cm if m.role == "anaphor" and m.tok_start > f.start]
             if etype in ("ACCUSE", "THREATEN") and anaphors and not [m for m in attached if m.role == "party"]:
                 attached = attached + anaphors[:1]  # "Beijing denounced the deal": its parties are the targets
-            if etype in ("ACCUSE", "THREATEN", "REQUEST") and speaker:
+            src = [m for m in attached if m.tok_start > 0 and pdoc[m.tok_start - 1].lower_ in ("from", "by")]
+            if "from_source" in f.flags and src and subject_group:
+                # "the decision drew criticism from Beijing": Beijing criticises the subject
+                actors, targets = codes_of(src), [c for c in codes_of(subject_group) if c not in codes_of(src)]
+                speaker = []
+            elif etype in ("ACCUSE", "THREATEN", "REQUEST") and speaker:
                 actors = codes_of([m for m in speaker if m.role == "party"])
                 rest = [m for m in [*pre, *attached] if m not in speaker]
                 targets = [c for c in codes_of(rest) if c not in actors]

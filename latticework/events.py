@@ -388,7 +388,12 @@ def select_frames(sent: Span, clause: Clause, frames: list[Frame], dates_in_clau
         words = [t.lower_ for t in doc[clause.start:f.start]]
         return any(w in ("not", "n't", "never") and (i + 1 >= len(words) or words[i + 1] != "only")
                    for i, w in enumerate(words))
-    frames = [f for f in frames if not negated(f)]
+    def hypothetical(f: Frame) -> bool:
+        """"If Washington withdraws ...", "whether Seoul will deploy ..." are conditions, not events."""
+        words = [t.lower_ for t in doc[max(sent.start, f.start - 12):f.start]]
+        return any(w in ("if", "unless", "whether") for w in words)
+
+    frames = [f for f in frames if not negated(f) and not hypothetical(f)]
     pledges = [f for f in frames if "pledge" in f.flags or (f.type == "AGREE" and f.mode == "sign")]
     if pledges:
         p = pledges[0]

@@ -207,3 +207,46 @@ def test_page_furniture_references_and_biography_give_no_events(coder: Coder) ->
             "Dr. Jane Roe\nDr. Jane Roe graduated from the University of Nowhere and completed her PhD thesis on "
             "Japan and Australia in 2019. She is currently working as a senior fellow.\n")
     assert code(coder, text) == []
+
+
+# -- mechanisms added after the first round ----------------------------------------------------------
+
+def test_conditions_and_trade_deals_are_not_events(coder: Coder) -> None:
+    assert code(coder, "If Ottawa leaves NORAD, Canada would need to rearm quickly.") == []
+    assert code(coder, "Chile and Peru signed a free trade deal on 3 May 2024.") == []
+
+
+def test_criticism_from_a_source_points_at_the_subject(coder: Coder) -> None:
+    ev = one(coder, "Manila's plan to buy Indian missiles has drawn criticism from Beijing.", "2024-05-03", "ACCUSE")
+    assert (ev["actors"], ev["targets"]) == (["CHN"], ["PHL"])
+
+
+def test_event_anaphora_gives_the_targets_of_an_accusation(coder: Coder) -> None:
+    text = ("Iran and Russia signed a cooperation treaty in Moscow on 17 January 2025. "
+            "Washington condemned the treaty.")
+    ev = one(coder, text, "2025-01-20", "ACCUSE")
+    assert ev["actors"] == ["USA"] and set(ev["targets"]) == {"IRN", "RUS"}
+
+
+def test_a_title_says_whom_an_official_speaks_for(coder: Coder) -> None:
+    ev = one(coder, "NATO Secretary General Mark Rutte visited Kyiv on 3 October 2024.", "2024-10-05")
+    assert parties(ev) == {"NATO", "UKR"}
+
+
+def test_newspapers_and_companies(coder: Coder) -> None:
+    assert code(coder, "The Washington Post reported on the Japan Times interview.") == []
+    ev = one(coder, "Egypt ordered 30 Rafale jets from Dassault in 2021.", "2024-05-03")
+    assert (ev["actors"], ev["targets"]) == (["FRA"], ["EGY"])
+
+
+def test_date_in_a_subordinate_clause_belongs_to_it(coder: Coder) -> None:
+    ev = one(coder, "Norway and Denmark signed a defence pact in Oslo, a week after the Swedish elections on 9 May 2024.",
+             "2024-05-20", "AGREE")
+    assert ev["date"] is None
+
+
+def test_reception_is_a_meeting_only_with_a_guest(coder: Coder) -> None:
+    ev = one(coder, "President Emmanuel Macron received Indian Prime Minister Narendra Modi in Paris on 14 July 2023.",
+             "2023-07-15")
+    assert (ev["type"], parties(ev)) == ("CONSULT", {"FRA", "IND"})
+    assert code(coder, "France and India welcomed progress on the submarine talks.") == []
