@@ -52,6 +52,9 @@ from latticework.nlp import Toks, get_nlp, parse, sentences
 
 DATE_BARRIERS = {"after", "before", "since", "until", "although", "though", "because", "unless", "despite",
                  "whereas", "whose", "including", "like"}
+# "Did Japan send troops?" asserts nothing; "What did the four agree in Hawaii?" presupposes the meeting
+_YES_NO_QUESTION = re.compile(r"^\W*(Q\s*[:.]\s*)?(did|does|do|will|would|could|can|should|is|are|was|were|has|have|had|"
+                              r"shall|may|might)\b[^?]*\?\s*$", re.I)
 _COREF_HINT = re.compile(r"\b(they|them|parties|sides|both|two|these|counterpart)\b", re.I)
 PLURAL_DEALS = r"\b(agreements|deals|pacts|accords|treaties|contracts|memoranda|mous|arrangements)\b"
 
@@ -166,7 +169,7 @@ class Coder:
                 stext = sent.text
                 dates = [(d.start + sent.start_char, d) for d in find_dates(
                     stext, dctx, future_hint=bool(triggers and FUTURE_DATE.search(stext)))]
-                if triggers and (mentions or _COREF_HINT.search(stext)):
+                if triggers and (mentions or _COREF_HINT.search(stext)) and not _YES_NO_QUESTION.match(stext):
                     mentions = sorted(mentions + coref_mentions(sent, offset, sctx, mentions), key=lambda m: m.tok_start)
                     assign_roles(sent, mentions, self.dictionary)
                     events.extend(self._sentence_events(doc, sent, offset, mentions, triggers, dates, sctx, anchor))
@@ -343,21 +346,22 @@ class Coder:
             return []  # "received the minister" is a meeting; "welcomed progress" is not
         win = pdoc[max(clause.start, f.start - 8):min(clause.end, f.end + 12)]
         if not pre and not attached and etype in ("CONSULT", "COOPERATE") and dates_in_clause and ctx.last_parties \
-                and any(dm.explicit for _, dm in dates_in_clause):
+                and any(dm.explicit for _, dm in dates_in_clause) and any(
+                    t.lower_ in ("such", "another", "first", "second", "next", "previous", "last")
+                    for t in pdoc[max(clause.start, f.start - 3):f.start]):
             pre = [Mention(0, 0, "", "", "coref", members=tuple(ctx.last_parties))]  # "the first such meeting, in 2023"
             confidence -= 0.2
         if etype == "AGREE" and mode == "sign" and self.lexicon.has_class(
                 "weapon", [t.lower_ for t in win], win.text.lower()):
             # rule 4: an arms contract is the transfer; the buyer signs "with"/"from" the supplier
-            etype, mode, f.cameo = "AID", "arms_transfer", "072"
             frm = [m for m in [*pre_rest, *attached] if pdoc[m.tok_start - 1].lower_ in ("from", "with", "by")]
             sg = codes_of(subject_group)
             others = [c for c in codes_of(frm or [*pre_rest, *attached]) if c not in sg]
-            if not sg or not others:
-                return []
-            actors, targets = others, sg
-            if len(targets) > 1:
-                targets = targets[:1]
+            if sg and others:
+                etype, mode, f.cameo = "AID", "arms_transfer", "072"
+                actors, targets = others, sg[:1]
+        if etype == "AID" and f.type == "AGREE":
+            pass
         elif etype in SYMMETRIC:
             actors = codes_of([*pre, *attached])
             if not actors and f.attached == [] and not pre:

@@ -380,12 +380,14 @@ def select_frames(sent: Span, clause: Clause, frames: list[Frame], dates_in_clau
     elif speech:
         frames = speech[:1] + [f for f in speech[1:] if f.type != speech[0].type]
     # rule 4: an arms contract is the transfer, not a separate signing
-    if any(f.type == "AID" for f in frames):
+    if any(f.type == "AID" and f.attached for f in frames):
         frames = [f for f in frames if not (f.type == "AGREE" and f.mode in ("sign", "pledge"))]
     # rule 3: "X agreed to do Z"
     # a predicate negated before the trigger: "Hungary will not take part in a mission to coordinate deliveries"
     def negated(f: Frame) -> bool:
         words = [t.lower_ for t in doc[clause.start:f.start]]
+        cut = max((i for i, w in enumerate(words) if w in (",", ";", "but", "yet", "although")), default=-1)
+        words = words[cut + 1:]  # "X did not send troops, but it supplied drones"
         return any(w in ("not", "n't", "never") and (i + 1 >= len(words) or words[i + 1] != "only")
                    for i, w in enumerate(words))
     def hypothetical(f: Frame) -> bool:
