@@ -329,13 +329,10 @@ class Coder:
             return out
 
         directed = f.type in DIRECTED
-        clause_text = pdoc[clause.start:clause.end].text
-        everyone = [*pre, *f.attached]
         pre = [m for m in pre if m.role == "party" or directed and m.role == "contra"]
         subject_group = self._subject_group(pdoc, [m for m in pre if m.role == "party"])
         pre_rest = [m for m in pre if m not in subject_group]
         attached = [m for m in f.attached if m.role == "party" or directed and m.role == "contra"]
-        _ = everyone
         actors: list[str]
         targets: list[str] = []
         etype, mode = f.type, f.mode
