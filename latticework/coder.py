@@ -305,7 +305,7 @@ class Coder:
             """A date across a subordinator or inside "including ..." dates something else."""
             lo, hi = sorted((p, trig_char))
             span = pdoc.char_span(lo, hi)
-            return bool(span) and any(t.lower_ in DATE_BARRIERS for t in span)
+            return span is not None and any(t.lower_ in DATE_BARRIERS for t in span)
 
         cands = [(p, dm) for p, dm in dates_in_clause
                  if not first_since(p, dm) and not names_a_framework(p, dm) and not other_clause(p)]
