@@ -294,10 +294,19 @@ class Coder:
             return dm.relation == "since" and bool(re.search(r"\bfirst\b", sent.text[:max(0, p - sent.start_char)], re.I))
 
         fw_starts = {m.start - offset for m in cm if m.kind in ("framework", "organisation", "grouping")}
+        sent_text_para = pdoc.text
 
         def names_a_framework(p: int, dm: DateMention) -> bool:
+            """"the 2014 EDCA", "the 1953 Mutual Defense Treaty": a year inside a name."""
             end = p + (dm.end - dm.start)
-            return any(0 <= fs - end <= 1 for fs in fw_starts) and dm.relation == "at"
+            if dm.relation != "at":
+                return False
+            if any(0 <= fs - end <= 1 for fs in fw_starts):
+                return True
+            before, after = sent_text_para[max(0, p - 4):p].lower(), sent_text_para[end:end + 2]
+            return before.endswith("the ") and after[:1] == " " and after[1:2].isupper() and not re.match(
+                r"\s(January|February|March|April|May|June|July|August|September|October|November|December)",
+                sent_text_para[end:end + 12])
 
         trig_char = pdoc[f.start].idx
 

@@ -225,7 +225,9 @@ def assign_roles(sent: Span, mentions: list[Mention], dictionary: ActorDictionar
             prev_loc_end = m.tok_end
         if m.role == "party" and m.kind == "organisation" and nxt.lower() in ORG_DESCRIPTOR_NEXT:
             m.role = "descriptor"  # "the EU countries Germany and France"
-        if m.role == "party" and m.kind == "demonym" and nxt.lower() in NON_ACTOR_HEADS:
+        nxt2 = doc[m.tok_end + 1].lower_ if m.tok_end + 1 < sent.end else ""
+        if m.role == "party" and m.kind == "demonym" and nxt.lower() in NON_ACTOR_HEADS and nxt2 not in (
+                "guard", "guards", "forces", "command", "minister", "ministry"):
             m.role = "descriptor"  # "the Ukrainian crisis", "Japanese waters"
         if m.role == "party":
             back = [t.lower_ for t in doc[max(sent.start, m.tok_start - 8):m.tok_start]]
