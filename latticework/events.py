@@ -359,8 +359,12 @@ def drop_scene_frames(sent: Span, clause: Clause, frames: list[Frame]) -> list[F
         return frames
 
     def scene(f: Frame) -> bool:
+        """"during the talks" refers back; "after talks with Orban" is a meeting of its own."""
         prev = [t.lower_ for t in doc[max(clause.start, f.start - 8):f.start]]
-        return "context" in f.flags and bool(SCENE & set(prev))
+        where = max((i for i, w in enumerate(prev) if w in SCENE), default=None)
+        if "context" not in f.flags or where is None:
+            return False
+        return any(w in ("the", "these", "this", "those", "their", "its", "his", "her", "'s", "’s") for w in prev[where + 1:])
 
     rest = [f for f in frames if not scene(f)]
     return rest or frames
