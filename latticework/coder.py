@@ -338,7 +338,7 @@ class Coder:
             return out
 
         directed = f.type in DIRECTED
-        pre = [m for m in pre if m.role == "party" or directed and m.role == "contra"]
+        pre = self._own_subject(pdoc, [m for m in pre if m.role == "party" or directed and m.role == "contra"], f.start)
         subject_group = self._subject_group(pdoc, [m for m in pre if m.role == "party"])
         pre_rest = [m for m in pre if m not in subject_group]
         attached = [m for m in f.attached if m.role == "party" or directed and m.role == "contra"]
@@ -480,11 +480,11 @@ class Coder:
             location = {"name": lm.text, "country": country}
         # -- framework
         framework = None
-        fw = [m for m in cm if m.kind == "framework"] or [m for m in cm if m.kind == "grouping" and set(codes_of([m])) <= set(actors + targets)]
-        if not fw:
-            fw = [m for m in self._sentence_frameworks(sent, cm)]
-        if fw:
-            framework = fw[0].code
+        fw = [m for m in cm if m.kind == "framework"] or [
+            m for m in cm if m.kind == "grouping" and set(codes_of([m])) <= set(actors + targets)]
+        if fw:  # the framework named nearest the trigger ("joined Japan and Britain in GCAP", not FCAS before)
+            framework = min(fw, key=lambda m: min(abs(m.tok_start - t.start) + (0.5 if m.tok_start < t.start else 0)
+                                                  for t in f.triggers)).code
         ev_start, ev_end = sent.start_char + offset, sent.end_char + offset
         text = doc.text[ev_start:ev_end]
         lead = len(text) - len(text.lstrip())
@@ -529,8 +529,31 @@ class Coder:
                            "actors": a_sorted, "targets": t_sorted})
         return events
 
-    def _sentence_frameworks(self, sent: Span, cm: list[Mention]) -> list[Mention]:
-        return [m for m in cm if m.kind == "framework"]
+    @staticmethod
+    def _own_subject(pdoc: Toks, pre: list[Mention], trigger: int) -> list[Mention]:
+        """Mentions before a trigger that belong to its own clause.
+
+        "Poland spends more, and Germany has promised ..." (a new subject after ", and"), "Japan,
+        which relies on the US, signed ..." (a relative clause inside the subject)."""
+        if len(pre) < 2:
+            return pre
+        toks = pdoc[pre[0].tok_start:trigger]
+        cut = None
+        for k, t in enumerate(toks):
+            nxt = toks[k + 1].lower_ if k + 1 < len(toks) else ""
+            if t.text == ";" or (t.text == "," and nxt in ("and", "while", "but", "whereas", "yet", "whilst")):
+                if any(m.tok_start > t.i for m in pre):
+                    cut = t.i
+        if cut is not None:
+            pre = [m for m in pre if m.tok_start > cut]
+        outside = []
+        for m in pre:
+            back = pdoc[pre[0].tok_start:m.tok_start]
+            commas = [t.i for t in back if t.text == ","]
+            seg = [t.lower_ for t in back if not commas or t.i > commas[-1]]
+            if not any(w in ("which", "who", "whose", "whom") for w in seg):
+                outside.append(m)
+        return outside or pre
 
     @staticmethod
     def _subject_group(pdoc: Toks, pre: list[Mention]) -> list[Mention]:

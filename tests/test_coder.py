@@ -250,3 +250,14 @@ def test_reception_is_a_meeting_only_with_a_guest(coder: Coder) -> None:
              "2023-07-15")
     assert (ev["type"], parties(ev)) == ("CONSULT", {"FRA", "IND"})
     assert code(coder, "France and India welcomed progress on the submarine talks.") == []
+
+
+def test_a_new_subject_after_a_clause_break_and_relative_clauses(coder: Coder) -> None:
+    assert code(coder, "Spain spends little on defence, and Portugal has promised to do more.") == []
+    ev = one(coder, "Norway, which borders Russia, signed a defence pact with Denmark on 3 May 2024.", "2024-05-05")
+    assert parties(ev) == {"NOR", "DNK"}
+
+
+def test_framework_nearest_the_trigger(coder: Coder) -> None:
+    ev = one(coder, "Paris and Berlin argue over FCAS, while Rome has joined Tokyo and London in GCAP.", "2024-05-05")
+    assert ev["framework"] == "GCAP" and parties(ev) == {"ITA", "JPN", "GBR"}
