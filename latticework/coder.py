@@ -316,8 +316,15 @@ class Coder:
             span = pdoc.char_span(lo, hi)
             return span is not None and any(t.lower_ in DATE_BARRIERS for t in span)
 
+        def dates_the_report(p: int) -> bool:
+            """"..., the ministry said on Thursday": the date of the statement, not of the event."""
+            before = pdoc.char_span(max(0, p - 30), p)
+            words = [t.lower_ for t in before] if before is not None else []
+            return any(w in REPORTING for w in words[-3:]) and f.type not in ("ACCUSE", "THREATEN", "REQUEST")
+
         cands = [(p, dm) for p, dm in dates_in_clause
-                 if not first_since(p, dm) and not names_a_framework(p, dm) and not other_clause(p)]
+                 if not first_since(p, dm) and not names_a_framework(p, dm) and not other_clause(p)
+                 and not dates_the_report(p)]
         chosen: DateMention | None = None
         if cands:
             chosen = min(cands, key=lambda x: abs(x[0] - pdoc[f.start].idx))[1]
@@ -450,7 +457,8 @@ class Coder:
             return []  # "dialogues have started to increase": a trend, not an event
         # -- status, hedging
         content_start = max([clause.start, *[t.i + 1 for t in pdoc[clause.start:f.start] if t.lower_ in REPORTING or t.lower_ == "that"]])
-        planned = f.planned or bool(FUTURE.search(pdoc[content_start:clause.end].text)) or bool(
+        status_end = f.end if f.type in ("ACCUSE", "THREATEN", "REQUEST") else clause.end  # what is said may be future
+        planned = f.planned or bool(FUTURE.search(pdoc[content_start:status_end].text)) or bool(
             edtf and anchor and is_after(edtf, anchor)) or bool(chosen and chosen.relation == "by" and chosen.future)
         if chosen and chosen.relation in ("since",) and not f.planned:
             planned = False

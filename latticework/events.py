@@ -59,7 +59,8 @@ HEDGES = re.compile(
     r"\b(allegedly|alleged|reportedly|reported(ly)?|purportedly|apparently|rumou?red|unconfirmed|possibly|"
     r"could|might|may have|is said to|are said to|is believed to|are believed to|sources said|sources say|"
     r"according to (media|sources|reports|officials|intelligence|people)|media (reports?|writes?|say|said)|"
-    r"intelligence (says?|said|claims?|reports?)|claimed|is thought to|denied|denies|deny)\b", re.I)
+    r"intelligence (says?|said|claims?|reports?)|claimed|is thought to|denied|denies|deny|"
+    r"sources\b[^.;]{0,60}\b(said|say|says|told)|people familiar with|familiar with the (matter|talks|plans?))\b", re.I)
 NEGATION = {"not", "n't", "never", "no", "neither", "nor", "without", "refused", "refuses", "declined",
             "declines", "cancelled", "canceled", "failed", "halted", "suspended", "rejected", "rejects"}
 DETERMINERS = {"a", "an", "the", "this", "that", "in"}
@@ -442,9 +443,10 @@ COREF = re.compile(
     r"these (two |three |four |five )?(countries|nations|actors|states|partners|allies|governments)|"
     r"the (trio|pair|duo|two|three)|the (foreign |defen[cs]e )?(ministers|leaders|delegations)|they|them|themselves|(his|her|their) counterparts?|the countries|"
     r"the (deal|pact|treaty|agreement|accord|drills|exercises?|manoeuvres|maneuvers|visit|trip|talks|summit|move|sale|"
-    r"meeting|patrols?|partnership|alliance)|(this|that|such a) (deal|pact|treaty|agreement|visit|move|sale))\b", re.I)
+    r"meeting|patrols?|partnership|alliance|plans?|decision|arrangement|initiative)|"
+    r"(this|that|such a) (deal|pact|treaty|agreement|visit|move|sale|plan|decision))\b", re.I)
 LAST_PARTIES = "<last parties>"  # marks a mention to re-resolve as the sentence's own events appear
-EVENT_NOUNS = {"deal", "pact", "treaty", "agreement", "accord", "drills", "exercise", "exercises", "manoeuvres",
+EVENT_NOUNS = {"deal", "pact", "treaty", "agreement", "accord", "plan", "plans", "decision", "arrangement", "initiative", "drills", "exercise", "exercises", "manoeuvres",
                "maneuvers", "visit", "trip", "talks", "summit", "move", "sale", "meeting", "patrol", "patrols",
                "partnership", "alliance"}
 EVENT_ANAPHORA = re.compile(r"^(the|this|that|such a) ", re.I)

@@ -192,6 +192,7 @@ class Store:
                 cur = dbapi_conn.cursor()
                 cur.execute("PRAGMA foreign_keys=ON")
                 cur.execute("PRAGMA synchronous=NORMAL")
+                cur.execute("PRAGMA cache_size=-65536")  # 64 MiB: index upkeep at 100k documents stays in memory
                 cur.close()
                 # SQLAlchemy, not the driver, decides where transactions begin (see _begin).
                 dbapi_conn.isolation_level = None
