@@ -61,6 +61,7 @@ class Mention:
     country: str | None = None
     role: str = "party"  # party | location | excluded | speaker
     members: tuple[str, ...] = ()
+    title: str | None = None  # "minister", "president", ... when a title word precedes a person
 
     @property
     def is_place_like(self) -> bool:

@@ -28,6 +28,7 @@ from latticework.events import (
     LAST_PARTIES,
     LIST_GAP,
     PASSIVE_AUX,
+    PERSON_HEADS,
     REPORTING,
     SUBORDINATORS,
     SYMMETRIC,
@@ -136,10 +137,11 @@ class Coder:
                     t.text in TITLE_WORDS or t.text[:1].isupper() or t.lower_ in ("of", "the", "and", "for", "-")
                     for t in doc[out[-1].tok_end:s]):
                 # "NATO Secretary General Mark Rutte", "Dutch Prime Minister ...": the title says whom they speak for
-                last_end = e
-                continue
+                code, members = out[-1].code, out[-1].members
+            title = next((doc[k].lower_ for k in range(max(0, s - 3), s) if doc[k].lower_ in PERSON_HEADS), None) \
+                if kind in ("official", "surname") else None
             out.append(Mention(offset + span.start_char, offset + span.end_char, span.text, code, kind, s, e,
-                               person=entry.person, country=entry.country, members=members))
+                               person=entry.person, country=entry.country, members=members, title=title))
             last_end = e
         return out
 
@@ -180,6 +182,12 @@ class Coder:
         return events
 
     def _update_context(self, ctx: SentenceContext, mentions: list[Mention]) -> None:
+        people = [m for m in mentions if m.kind in ("official", "surname") and m.role == "party" and m.code]
+        if people:
+            ctx.last_person = people[-1].code
+        for m in people:
+            if m.title:
+                ctx.last_by_title[m.title] = m.code
         states = [c for m in mentions if m.role == "party" for c in mention_codes(m) if not self.dictionary.kinds.get(c)]
         for c in states:
             if c in ctx.recent_states:

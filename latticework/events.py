@@ -435,13 +435,16 @@ class SentenceContext:
     last_state: str | None = None
     recent_states: list[str] = field(default_factory=list)
     persons_seen: set[str] = field(default_factory=set)
+    last_person: str | None = None  # the state or organisation of the last official named
+    last_by_title: dict[str, str] = field(default_factory=dict)  # "secretary" -> USA
 
 
 COREF = re.compile(
     r"\b(the (two|three|four|five) (countries|nations|sides|governments|leaders|ministers|allies|partners|states|navies|militaries|parties)|"
     r"both (countries|sides|nations|parties|governments|leaders|allies|partners)|the parties|the sides|the allies|"
     r"these (two |three |four |five )?(countries|nations|actors|states|partners|allies|governments)|"
-    r"the (trio|pair|duo|two|three)|the (foreign |defen[cs]e )?(ministers|leaders|delegations)|they|them|themselves|(his|her|their) counterparts?|the countries|"
+    r"the (trio|pair|duo|two|three)|the (foreign |defen[cs]e )?(ministers|leaders|delegations)|he|she|"
+    r"the (foreign |defen[cs]e |prime )?(minister|secretary|president|chancellor|premier)|they|them|themselves|(his|her|their) counterparts?|the countries|"
     r"the (deal|pact|treaty|agreement|accord|drills|exercises?|manoeuvres|maneuvers|visit|trip|talks|summit|move|sale|"
     r"meeting|patrols?|partnership|alliance|plans?|decision|arrangement|initiative)|"
     r"(this|that|such a) (deal|pact|treaty|agreement|visit|move|sale|plan|decision))\b", re.I)
@@ -450,6 +453,7 @@ EVENT_NOUNS = {"deal", "pact", "treaty", "agreement", "accord", "plan", "plans",
                "maneuvers", "visit", "trip", "talks", "summit", "move", "sale", "meeting", "patrol", "patrols",
                "partnership", "alliance"}
 EVENT_ANAPHORA = re.compile(r"^(the|this|that|such a) ", re.I)
+PERSON_HEADS = {"minister", "secretary", "president", "chancellor", "premier"}
 NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5, "both": 2, "pair": 2, "duo": 2, "trio": 3}
 
 
@@ -470,7 +474,16 @@ def coref_mentions(sent: Span, offset: int, ctx: SentenceContext, mentions: list
         if following and following[0] in ("of", "from") and words[-1] in ("ministers", "leaders", "delegations"):
             continue  # "the defence ministers of the UK and Italy" names its own sides
         codes: list[str] = []
-        if "counterpart" in phrase:
+        if phrase in ("he", "she") or (words[0] == "the" and words[-1] in PERSON_HEADS):
+            # "He met President Marcos": the last person named, as the state they speak for
+            if not ctx.last_person or any(mm.tok_end <= span.start and mm.role == "party" for mm in mentions):
+                continue
+            if span.end < sent.end and sent.doc[span.end].lower_ == "of":
+                continue  # "the president of Finland" names its own side
+            codes = [ctx.last_by_title.get(words[-1], "") if words[0] == "the" else ctx.last_person]
+            if not codes[0]:
+                continue
+        elif "counterpart" in phrase:
             # named right after? then the name itself is the mention
             if any(mm.tok_start >= span.end and mm.tok_start - span.end <= 1 and mm.kind in ("official", "surname")
                    for mm in mentions):

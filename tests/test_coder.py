@@ -261,3 +261,10 @@ def test_a_new_subject_after_a_clause_break_and_relative_clauses(coder: Coder) -
 def test_framework_nearest_the_trigger(coder: Coder) -> None:
     ev = one(coder, "Paris and Berlin argue over FCAS, while Rome has joined Tokyo and London in GCAP.", "2024-05-05")
     assert ev["framework"] == "GCAP" and parties(ev) == {"ITA", "JPN", "GBR"}
+
+
+def test_he_and_the_secretary_are_the_last_official_named(coder: Coder) -> None:
+    text = ("British Defence Secretary John Healey arrived in Canberra on 5 March 2025. He met Prime Minister "
+            "Anthony Albanese on Thursday. The secretary also visited New Zealand.")
+    events = code(coder, text, "2025-03-10")
+    assert [(e["mode"], parties(e)) for e in events] == [("meeting", {"GBR", "AUS"}), ("visit", {"GBR", "NZL"})]
