@@ -268,3 +268,20 @@ def test_he_and_the_secretary_are_the_last_official_named(coder: Coder) -> None:
             "Anthony Albanese on Thursday. The secretary also visited New Zealand.")
     events = code(coder, text, "2025-03-10")
     assert [(e["mode"], parties(e)) for e in events] == [("meeting", {"GBR", "AUS"}), ("visit", {"GBR", "NZL"})]
+
+
+def test_word_soup_never_crashes_and_offsets_stay_valid(coder: Coder) -> None:
+    """Random rearrangements of real reporting: the coder must neither raise nor point outside the text."""
+    import random
+
+    words = ("Japan and the US held talks in Tokyo on 28 July 2024 ; China warned Manila , and the two "
+             "sides agreed to hold joint exercises next year . He met his counterpart ( IP4 ) after the "
+             "summit , which NATO hosted in Washington . Seoul bought K2 tanks from Poland ? [1] "
+             "reportedly did not sign the deal with Kyiv by 2035 this autumn .").split()
+    rng = random.Random(7)
+    for _ in range(300):
+        text = " ".join(rng.choice(words) for _ in range(rng.randint(0, 40)))
+        for ev in code(coder, text, rng.choice(["2024-07-30", "2019-01-01", ""])):
+            s, e = ev["evidence"]["start"], ev["evidence"]["end"]
+            assert text[s:e] == ev["evidence"]["text"]
+            assert ev["actors"] and all(isinstance(a, str) and a for a in ev["actors"])
