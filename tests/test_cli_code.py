@@ -135,3 +135,23 @@ def test_an_obvious_sentence_gives_its_event() -> None:
     _check_events(events, {"stdin": sentence})
     signed = [e for e in events if e["type"] == "AGREE" and set(e["actors"]) == {"AUS", "JPN"}]
     assert signed and signed[0]["date"] == "2024-05-05"
+
+
+def test_extra_dictionary_folder_extends_the_actors(tmp_path: Path) -> None:
+    """A user adds an alias in their own folder and the coder uses it, without touching the package."""
+    import subprocess
+    import sys
+
+    extra = tmp_path / "mydict"
+    extra.mkdir()
+    (extra / "aliases.tsv").write_text("code\tkind\talias\nNZL\tgovernment\tBeehive\n", encoding="utf-8")
+    docs = tmp_path / "d.jsonl"
+    docs.write_text('{"id": "x", "text": "The Beehive and Canberra held talks on 3 May 2024.", '
+                    '"published": "2024-05-05"}\n', encoding="utf-8")
+    cli = str(Path(sys.executable).parent / "latticework")
+    plain = subprocess.run([cli, "code", str(docs), "-q"], capture_output=True, text=True, check=True)
+    extended = subprocess.run([cli, "code", str(docs), "-q", "--data", str(extra)], capture_output=True, text=True,
+                              check=True)
+    assert plain.stdout.strip() == ""
+    ev = json.loads(extended.stdout.splitlines()[0])
+    assert set(ev["actors"]) == {"NZL", "AUS"}

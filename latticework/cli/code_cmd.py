@@ -52,7 +52,7 @@ def _check_date(value: str | None) -> str | None:
 
 def run_code(inputs: list[str], out: str | None, published: str | None = None, strict: bool = False,
              report: Callable[[str], None] = print, progress: Callable[[int, int], None] | None = None,
-             language_check: bool = True) -> CodeRun:
+             language_check: bool = True, data_dirs: list[str] | None = None) -> CodeRun:
     """Code every document of `inputs` and write one event per line to `out` (stdout when None).
 
     The output goes to a temporary file beside `out` that replaces it only at the end, so an
@@ -61,7 +61,7 @@ def run_code(inputs: list[str], out: str | None, published: str | None = None, s
     from latticework.coder import Coder, code_documents
 
     run = CodeRun()
-    coder = Coder()
+    coder = Coder(data_dirs=data_dirs or [])
 
     def problem(line: str) -> None:
         run.problems += 1
@@ -127,6 +127,8 @@ def code_command(
     strict: bool = typer.Option(False, "--strict", help="Stop at the first bad document."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
     no_language_check: bool = typer.Option(False, "--no-language-check", help="Code documents that do not look English."),
+    data: list[str] = typer.Option([], "--data", metavar="DIR",
+                                   help="Extra dictionary folder (aliases.tsv, officials.tsv, ...) on top of the shipped ones; repeatable."),
 ) -> None:
     """Code documents into defence-cooperation events, one JSON object per line."""
     from rich.console import Console
@@ -143,7 +145,7 @@ def code_command(
                 inputs, out, published=published, strict=strict,
                 report=lambda line: console.print(line, markup=False),
                 progress=lambda d, e: bar.update(task, description=f"coded {d} documents, {e} events"),
-                language_check=not no_language_check)
+                language_check=not no_language_check, data_dirs=data)
         except OutputError as e:
             console.print(f"error: {e}", markup=False)
             raise typer.Exit(2) from None
