@@ -248,7 +248,7 @@ class Coder:
                 speaker = [m for m in cm if m.tok_start < rep and m.role in ("party", "source")]
             pre = [m for m in cm if m.tok_start < first and m not in speaker and m.role in ("party", "contra")]
             for m in cm:
-                if m.tok_start >= first and m.role in ("party", "contra"):
+                if m.tok_start >= first and m.role in ("party", "contra", "descriptor"):
                     owner = max((f for f in frames if f.start <= m.tok_start),
                                 key=lambda f: max(t.start for t in f.triggers if t.start <= m.tok_start), default=None)
                     if owner is None:
@@ -356,7 +356,7 @@ class Coder:
         pre = self._own_subject(pdoc, [m for m in pre if m.role == "party" or directed and m.role == "contra"], f.start)
         subject_group = self._subject_group(pdoc, [m for m in pre if m.role == "party"])
         pre_rest = [m for m in pre if m not in subject_group]
-        attached = [m for m in f.attached if m.role == "party" or directed and m.role == "contra"]
+        attached = [m for m in f.attached if m.role == "party" or directed and m.role in ("contra", "descriptor")]
         actors: list[str]
         targets: list[str] = []
         etype, mode = f.type, f.mode
@@ -465,8 +465,11 @@ class Coder:
             return []  # "dialogues have started to increase": a trend, not an event
         # -- status, hedging
         content_start = max([clause.start, *[t.i + 1 for t in pdoc[clause.start:f.start] if t.lower_ in REPORTING or t.lower_ == "that"]])
-        status_end = f.end if f.type in ("ACCUSE", "THREATEN", "REQUEST") else clause.end  # what is said may be future
-        planned = f.planned or bool(FUTURE.search(pdoc[content_start:status_end].text)) or bool(
+        if f.type in ("ACCUSE", "THREATEN", "REQUEST"):  # a threat of future action is made now
+            status_text = pdoc[max(content_start, f.start - 3):f.end].text
+        else:
+            status_text = pdoc[content_start:clause.end].text
+        planned = f.planned or bool(FUTURE.search(status_text)) or bool(
             edtf and anchor and is_after(edtf, anchor)) or bool(chosen and chosen.relation == "by" and chosen.future)
         if chosen and chosen.relation in ("since",) and not f.planned:
             planned = False

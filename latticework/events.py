@@ -385,6 +385,9 @@ def select_frames(sent: Span, clause: Clause, frames: list[Frame], dates_in_clau
                 over[0].attached[:0] = f.attached
         frames = [f for f in frames if f.type != "REQUEST"]
     elif speech:
+        for f in frames:
+            if "speech" not in f.flags:
+                speech[0].attached.extend(f.attached)  # "treat F-16s supplied to Ukraine as targets"
         frames = speech[:1] + [f for f in speech[1:] if f.type != speech[0].type]
     # rule 4: an arms contract is the transfer, not a separate signing
     if any(f.type == "AID" and f.attached for f in frames):

@@ -285,3 +285,13 @@ def test_word_soup_never_crashes_and_offsets_stay_valid(coder: Coder) -> None:
             s, e = ev["evidence"]["start"], ev["evidence"]["end"]
             assert text[s:e] == ev["evidence"]["text"]
             assert ev["actors"] and all(isinstance(a, str) and a for a in ev["actors"])
+
+
+def test_threats_and_protests(coder: Coder) -> None:
+    ev = one(coder, "Belarus said it would treat Polish drones sent to Lithuania as legitimate targets.",
+             "2024-05-05", "THREATEN")
+    assert ev["actors"] == ["BLR"] and ev["status"] == "occurred"
+    ev = one(coder, "Indonesia summoned China's ambassador over the survey ships near Natuna.", "2024-05-05")
+    assert (ev["type"], ev["actors"], ev["targets"]) == ("ACCUSE", ["IDN"], ["CHN"])
+    ev = one(coder, "Romania called on NATO allies to send more air defence.", "2024-05-05", "REQUEST")
+    assert (ev["actors"], ev["targets"]) == (["ROU"], ["NATO"])
