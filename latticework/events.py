@@ -385,10 +385,13 @@ def select_frames(sent: Span, clause: Clause, frames: list[Frame], dates_in_clau
                 over[0].attached[:0] = f.attached
         frames = [f for f in frames if f.type != "REQUEST"]
     elif speech:
+        # "Modi's visit to Moscow drew criticism from Kyiv": the visit stands; what is said is absorbed
+        kept = [f for f in frames if "speech" not in f.flags and "from_source" in speech[0].flags
+                and f.start < speech[0].start]
         for f in frames:
-            if "speech" not in f.flags:
+            if "speech" not in f.flags and f not in kept:
                 speech[0].attached.extend(f.attached)  # "treat F-16s supplied to Ukraine as targets"
-        frames = speech[:1] + [f for f in speech[1:] if f.type != speech[0].type]
+        frames = kept + speech[:1] + [f for f in speech[1:] if f.type != speech[0].type]
     # rule 4: an arms contract is the transfer, not a separate signing
     if any(f.type == "AID" and f.attached for f in frames):
         frames = [f for f in frames if not (f.type == "AGREE" and f.mode in ("sign", "pledge"))]
