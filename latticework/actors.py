@@ -107,9 +107,25 @@ class ActorDictionary:
                 if name and "," not in name and "(" not in name:
                     self.add(name, Entry(code, "name"))
         self.names["XKX"] = "Kosovo"
+        self._load_subdivisions()
         for d in [data_dir or DATA_DIR, *extra_dirs]:
             self._load_dir(Path(d))
         return self
+
+    def _load_subdivisions(self) -> None:
+        """States, provinces and prefectures from pycountry as places ("Hokkaido" is in Japan).
+
+        They only ever locate an event; common words and given names among them are left out."""
+        by_alpha2 = {c.alpha_2: c.alpha_3 for c in pycountry.countries}
+        for sub in pycountry.subdivisions:
+            if sub.type not in _SUBDIVISION_TYPES:
+                continue
+            name = re.sub(r"\s*\(.*?\)", "", sub.name).strip()
+            if "," in name or len(name) < 5 or name in _SUBDIVISION_STOP or name in self.aliases:
+                continue
+            country = by_alpha2.get(sub.country_code)
+            if country:
+                self.add(name, Entry(country, "place", country=country))
 
     def add(self, alias: str, entry: Entry) -> None:
         alias = alias.strip()
@@ -137,14 +153,16 @@ class ActorDictionary:
                           valid_from=_date(r.get("from")), valid_to=_date(r.get("to")))
                 names = [r["name"], *[a for a in r.get("aliases", "").split("|") if a.strip()]]
                 primary = [p for p in r["name"].split() if p.rstrip(".") not in _SUFFIXES]
-                surnames = {primary[-1]} if len(primary) >= 2 else set()
+                patronymic = any(p.lower() in ("bin", "bint", "ibn", "ben") for p in r["name"].split())
+                surnames = {primary[-1]} if len(primary) >= 2 and not patronymic else set()  # "bin Salman" is a father
                 for n in names:
                     self.add(n, e)
                     parts = [p for p in n.split() if p.rstrip(".") not in _SUFFIXES]
                     if len(parts) >= 2 and parts == primary[::-1]:
                         surnames.add(parts[-1] if parts[0] == primary[-1] else parts[0])  # family name first
+                leader = e.office in ("head_of_state", "head_of_government")
                 for surname in surnames:
-                    if len(surname) > 2 and surname[0].isupper():
+                    if (len(surname) > 2 or leader and len(surname) == 2) and surname[0].isupper():
                         self.add(surname, Entry(r["code"], "surname", office=e.office, person=r["name"],
                                                 valid_from=e.valid_from, valid_to=e.valid_to))
         if (d / "ignore.tsv").exists():
@@ -195,6 +213,15 @@ class ActorDictionary:
         return self.kinds.get(code) == "organisation"
 
 
+_SUBDIVISION_TYPES = {"State", "Province", "Prefecture", "Region", "Oblast", "Autonomous republic", "Governorate",
+                      "Emirate", "Territory", "Autonomous region", "Republic", "Island", "Federal district"}
+# subdivision names that are also common words, given names or actors' names in news text
+_SUBDIVISION_STOP = {"Antique", "Aurora", "Victoria", "Georgia", "Washington", "Central", "Capital", "Northern",
+                     "Southern", "Eastern", "Western", "North", "South", "Centre", "Center", "Santa", "Colon",
+                     "Bolivar", "Alexandria", "Florida", "Independence", "Liberty", "Union", "Unity", "Lakes",
+                     "Upper", "Lower", "Coast", "Islands", "National", "Federal", "Amazonas", "Sucre", "Salta",
+                     "Guard", "Jordan", "Chad", "Niger", "Mexico", "Panama", "Kosovo", "Taiwan", "Palestine",
+                     "Crimea", "Donetsk", "Luhansk"}
 _SUFFIXES = {"Jr", "Sr", "II", "III", "IV", "bin", "al", "ibn"}
 _DEFAULT: ActorDictionary | None = None
 

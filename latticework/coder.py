@@ -122,8 +122,11 @@ class Coder:
                 continue
             if entry.kind == "surname":
                 prev = doc[s - 1].text if s > 0 else ""
-                if prev not in TITLE_WORDS and entry.person not in ctx.persons_seen:
-                    continue
+                leader = entry.office in ("head_of_state", "head_of_government") and when is not None and (
+                    entry.valid_from is None or entry.valid_from <= when) and (
+                    entry.valid_to is None or when <= entry.valid_to)
+                if prev not in TITLE_WORDS and entry.person not in ctx.persons_seen and not leader:
+                    continue  # a bare surname counts for a sitting leader ("Putin"), else after a title
             span = doc[s:e]
             kind = entry.kind
             members: tuple[str, ...] = ()

@@ -295,3 +295,10 @@ def test_threats_and_protests(coder: Coder) -> None:
     assert (ev["type"], ev["actors"], ev["targets"]) == ("ACCUSE", ["IDN"], ["CHN"])
     ev = one(coder, "Romania called on NATO allies to send more air defence.", "2024-05-05", "REQUEST")
     assert (ev["actors"], ev["targets"]) == (["ROU"], ["NATO"])
+
+
+def test_sitting_leaders_by_surname_and_provinces_as_places(coder: Coder) -> None:
+    ev = one(coder, "Biden and Kishida met in Hawaii on 3 May 2024.", "2024-05-05")
+    assert parties(ev) == {"USA", "JPN"} and ev["location"] == {"name": "Hawaii", "country": "USA"}
+    ev = one(coder, "Putin and Xi held talks on 16 May 2024.", "2024-05-20")
+    assert parties(ev) == {"RUS", "CHN"}
