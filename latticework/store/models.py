@@ -101,8 +101,7 @@ events = sa.Table(
     sa.Index(None, "doc_id"),
     sa.Index(None, "type", "mode"),
     sa.Index(None, "framework"),
-    sa.Index(None, "date_lo"),
-    sa.Index(None, "date_hi"),
+    sa.Index(None, "date_lo", "date_hi"),
 )
 
 participants = sa.Table(
