@@ -154,7 +154,8 @@ class ActorDictionary:
                 names = [r["name"], *[a for a in r.get("aliases", "").split("|") if a.strip()]]
                 primary = [p for p in r["name"].split() if p.rstrip(".") not in _SUFFIXES]
                 patronymic = any(p.lower() in ("bin", "bint", "ibn", "ben") for p in r["name"].split())
-                surnames = {primary[-1]} if len(primary) >= 2 and not patronymic else set()  # "bin Salman" is a father
+                family = primary[0] if r["code"] in _FAMILY_NAME_FIRST else primary[-1]  # "Xi Jinping", "Yoon Suk Yeol"
+                surnames = {family} if len(primary) >= 2 and not patronymic else set()  # "bin Salman" is a father
                 for n in names:
                     self.add(n, e)
                     parts = [p for p in n.split() if p.rstrip(".") not in _SUFFIXES]
@@ -222,6 +223,11 @@ _SUBDIVISION_STOP = {"Antique", "Aurora", "Victoria", "Georgia", "Washington", "
                      "Upper", "Lower", "Coast", "Islands", "National", "Federal", "Amazonas", "Sucre", "Salta",
                      "Guard", "Jordan", "Chad", "Niger", "Mexico", "Panama", "Kosovo", "Taiwan", "Palestine",
                      "Crimea", "Donetsk", "Luhansk"}
+_FAMILY_NAME_FIRST = {"CHN", "TWN", "KOR", "PRK", "VNM", "KHM", "HKG", "MAC", "MNG"}
+COMMON_SURNAMES = {  # too common to stand alone for a leader: a title or the full name is needed
+   "Kim", "Lee", "Park", "Choi", "Wang", "Li", "Zhang", "Liu", "Chen", "Yang", "Huang", "Zhao",
+                    "Wu", "Zhou", "Nguyen", "Tran", "Le", "Pham", "Khan", "Singh", "Ali", "Ahmed", "Mohammed",
+                    "Smith", "Jones", "Johnson", "Brown", "Lin"}
 _SUFFIXES = {"Jr", "Sr", "II", "III", "IV", "bin", "al", "ibn"}
 _DEFAULT: ActorDictionary | None = None
 

@@ -18,7 +18,7 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 
 from latticework import __version__
-from latticework.actors import DATA_DIR, TITLE_WORDS, ActorDictionary, Mention
+from latticework.actors import COMMON_SURNAMES, DATA_DIR, TITLE_WORDS, ActorDictionary, Mention
 from latticework.dates import DateContext, DateMention, find_dates, is_after, to_interval
 from latticework.events import (
     DIRECTED,
@@ -122,7 +122,8 @@ class Coder:
                 continue
             if entry.kind == "surname":
                 prev = doc[s - 1].text if s > 0 else ""
-                leader = entry.office in ("head_of_state", "head_of_government") and when is not None and (
+                leader = entry.office in ("head_of_state", "head_of_government") and alias not in COMMON_SURNAMES \
+                    and when is not None and (
                     entry.valid_from is None or entry.valid_from <= when) and (
                     entry.valid_to is None or when <= entry.valid_to)
                 if prev not in TITLE_WORDS and entry.person not in ctx.persons_seen and not leader:
