@@ -54,7 +54,7 @@ from latticework.nlp import Toks, get_nlp, parse, sentences
 DATE_BARRIERS = {"after", "before", "since", "until", "although", "though", "because", "unless", "despite",
                  "whereas", "whose", "including", "like"}
 # "Did Japan send troops?" asserts nothing; "What did the four agree in Hawaii?" presupposes the meeting
-_YES_NO_QUESTION = re.compile(r"^\W*(Q\s*[:.]\s*)?(did|does|do|will|would|could|can|should|is|are|was|were|has|have|had|"
+_YES_NO_QUESTION = re.compile(r"^\W*([^:?]{0,80}:\s*)?(did|does|do|will|would|could|can|should|is|are|was|were|has|have|had|"
                               r"shall|may|might)\b[^?]*\?\s*$", re.I)
 _COREF_HINT = re.compile(r"\b(they|them|parties|sides|both|two|these|counterpart)\b", re.I)
 PLURAL_DEALS = r"\b(agreements|deals|pacts|accords|treaties|contracts|memoranda|mous|arrangements)\b"
@@ -234,6 +234,10 @@ class Coder:
             for m in cm:
                 if m.person == LAST_PARTIES and ctx.last_parties:
                     m.members = tuple(ctx.last_parties)  # "..., where the two signed": the clause before counts
+            orgs = [m for m in cm if m.kind in ("organisation", "grouping", "framework")]
+            clause.triggers = [t for t in clause.triggers if not (
+                t.type == "AGREE" and "unilateral" in t.d.flags
+                and not any(-6 <= m.tok_start - t.end <= 5 for m in orgs))]  # joining needs what is joined
             frames = drop_scene_frames(sent, clause, build_frames(clause))
             # attach each mention after a trigger to the nearest trigger before it
             first = frames[0].start if frames else clause.end
@@ -241,6 +245,13 @@ class Coder:
             in_name = {i for m in cm for i in range(m.tok_start, m.tok_end)}
             rep = next((t.i for t in pdoc[clause.start:first] if t.lower_ in REPORTING and t.text.islower()
                         and t.i not in in_name), None)
+            if rep is None and frames and frames[0].type == "AGREE" and frames[0].mode == "pledge" and \
+                    frames[0].triggers[0].text.lower() in ("confirmed", "confirms", "affirmed") and \
+                    frames[0].end < clause.end and pdoc[frames[0].end].lower_ == "that" and len(frames) > 1:
+                # "the minister confirmed that Beijing had approached ...": a report, not a pledge
+                rep = frames[0].start
+                frames = frames[1:]
+                first = frames[0].start
             acc = re.search(r"\baccording to\b", pdoc[clause.start:first].text, re.I)
             if acc:
                 base_char = pdoc[clause.start].idx
@@ -457,6 +468,9 @@ class Coder:
             else:
                 actors = codes_of(subject_group)
                 targets = [c for c in codes_of([*pre_rest, *attached]) if c not in actors]
+            if etype == "REQUEST" and "from_source" not in f.flags:
+                near = [m for m in attached if 0 <= m.tok_start - f.triggers[0].end <= 3]
+                targets = [c for c in codes_of(near) if c not in actors]  # "asked Berlin to", not "ask what"
             if not actors or not targets:
                 return []
         if inherited:
@@ -543,6 +557,30 @@ class Coder:
             groups = [(subj_codes + [p], []) for p in actors if p not in subj_codes]
         elif etype == "AID" and (len(targets) > 1 or len(actors) > 1):
             groups = [([a], [t]) for a in actors for t in targets]  # one transfer per supplier and recipient
+        if etype == "CONSULT" and len(groups) == 1 and subj_codes:
+            partners = [m for m in attached if not set(mention_codes(m)) & set(subj_codes)]
+            placed = []
+            for i, m in enumerate(partners):
+                stop = partners[i + 1].tok_start if i + 1 < len(partners) else clause.end
+                loc = next((x for x in cm if x.role == "location" and m.tok_end <= x.tok_start < stop), None)
+                placed.append((m, loc))
+            if len(placed) >= 2 and sum(1 for _, loc in placed if loc) >= 2:
+                # "meeting Scholz in Berlin, Macron in Paris and Rutte in Brussels": one meeting each
+                per_partner = []
+                for m, loc in placed:
+                    codes = [c for c in codes_of([m]) if c not in subj_codes]
+                    if codes:
+                        where = {"name": loc.text, "country": loc.country if loc.kind == "place" else loc.code} \
+                            if loc else base["location"]
+                        per_partner.append((subj_codes + codes, where))
+                if per_partner:
+                    out = []
+                    for acts, where in per_partner:
+                        a_sorted = sorted(dict.fromkeys(acts))
+                        key = f"{doc.id}|{ev_start}|{pdoc[f.start].idx + offset}|{etype}|{','.join(a_sorted)}|"
+                        out.append({"event_id": hashlib.sha1(key.encode()).hexdigest()[:16], **base,
+                                    "location": where, "actors": a_sorted, "targets": []})
+                    return out
         events = []
         for acts, tgts in groups:
             a_sorted = sorted(dict.fromkeys(acts))
@@ -564,7 +602,8 @@ class Coder:
         cut = None
         for k, t in enumerate(toks):
             nxt = toks[k + 1].lower_ if k + 1 < len(toks) else ""
-            if t.text == ";" or (t.text == "," and nxt in ("and", "while", "but", "whereas", "yet", "whilst")):
+            if t.text == ";" or (t.text == "," and nxt in ("and", "while", "but", "whereas", "yet", "whilst")) or \
+                    t.lower_ in ("after", "before", "when", "since", "while", "whereas", "although"):
                 if any(m.tok_start > t.i for m in pre):
                     cut = t.i
         if cut is not None:

@@ -711,6 +711,25 @@ def find_dates(text: str, ctx: DateContext, *, future_hint: bool = False) -> lis
             if len(edtf) == 10:
                 ctx.last_day = date.fromisoformat(edtf)
     _link_ranges(text, out)
+    return _merge_qualified(text, out)
+
+
+def _merge_qualified(text: str, found: list[DateMention]) -> list[DateMention]:
+    """"May last year", "Monday of last week": a date followed by the period that places it is one date.
+
+    A month without its own year takes the year that follows it; a day followed by its week or month
+    keeps the day. The coarser mention is dropped."""
+    out: list[DateMention] = []
+    for m in found:
+        prev = out[-1] if out else None
+        gap = text[prev.end:m.start].strip().lower() if prev else None
+        if prev is not None and gap in ("", ",", "of") and len(m.edtf) < len(prev.edtf):
+            if len(prev.edtf) == 7 and len(m.edtf) == 4 and not prev.explicit:
+                prev.edtf = f"{m.edtf}{prev.edtf[4:]}"
+                prev.future = m.future
+            prev.end = m.end
+            continue
+        out.append(m)
     return out
 
 

@@ -26,6 +26,7 @@ from spacy.matcher import PhraseMatcher
 from latticework.actors import ActorDictionary, Mention, read_tsv
 from latticework.nlp import Sent as Span
 
+_DESIGNATOR = re.compile(r"^[a-z]{1,3}-\d{1,3}[a-z]{0,2}s?$")
 SYMMETRIC = {"CONSULT", "AGREE", "COOPERATE"}
 DIRECTED = {"AID", "ACCUSE", "THREATEN", "REQUEST"}
 
@@ -73,6 +74,9 @@ DESCRIPTIVE = {"covers", "cover", "covering", "covered", "includes", "include", 
                "envisages", "envisage", "foresees", "foresee", "concerning", "regarding", "entails", "involves",
                "involve", "involving", "governs", "governing", "allows", "allow", "allowing", "enables", "enable",
                "facilitates", "facilitate", "facilitating", "regulates", "streamline", "streamlines"}
+MODIFIED_HEADS = {"instructors", "instructor", "sergeant", "sergeants", "ground", "grounds", "area", "areas", "site",
+                  "sites", "schedule", "season", "manual", "team", "teams", "hall", "range", "zone", "zones", "venue",
+                  "calendar", "room", "centre", "center", "table", "format", "host", "hosts", "organisers"}
 TOPIC = {"discuss", "discussed", "discussing", "discusses", "about", "regarding", "concerning", "review", "reviewed"}
 TREND = re.compile(r"\b(started to increase|have increased|has increased|intensified|have intensified|have grown|"
                    r"has grown|are growing|is growing|proliferat\w*|on the rise|more and more|increasingly|"
@@ -144,6 +148,8 @@ class Lexicon:
         words = self.classes.get(name, set())
         if any(t in words for t in lower_tokens):
             return True
+        if name == "weapon" and any(_DESIGNATOR.match(t) for t in lower_tokens):
+            return True  # model designators: "MQ-9B", "F-16s", "S-400", "J-10C"
         return any(" " in w and w in lower_text for w in words)
 
 
@@ -215,6 +221,8 @@ def assign_roles(sent: Span, mentions: list[Mention], dictionary: ActorDictionar
             m.role = "location"
         elif m.kind in ("capital", "place") and nxt.lower() in VENUE_NOUNS:
             m.role = "location"  # "the Vilnius summit", "the Shangri-La Dialogue"
+        elif prep == "at" and m.kind in ("organisation", "grouping"):
+            m.role = "scene"  # "signed at the Pacific Islands Forum"
         elif any(w in ("sidelines", "margins", "sideline", "margin") for w in _prev_words(sent, m.tok_start, 4)):
             m.role = "scene"  # "on the sidelines of the G7 summit"
         elif m.is_place_like and m.tok_start - prev_loc_end <= 2:
@@ -322,6 +330,9 @@ def filter_triggers(sent: Span, triggers: list[Trigger], lex: Lexicon) -> list[T
             continue
         if tr.text.lower() in VERB_ONLY and prev1 in DETERMINERS:
             continue  # "a sign of", "the host", "in order to"
+        nxt = doc[tr.end].lower_ if tr.end < sent.end else ""
+        if "noun" in tr.d.flags and nxt in MODIFIED_HEADS:
+            continue  # "drill instructors", "summit venue": the trigger word only modifies a noun
         if "noun" in tr.d.flags and prev1 in ANAPHORIC and not (prev1 == "such" and _has_date_word(sent)):
             continue  # "these talks", "such exercises" refer back ("the first such meeting, in 2023" does not)
         back = _prev_words(sent, tr.start, 14)
@@ -401,8 +412,8 @@ def select_frames(sent: Span, clause: Clause, frames: list[Frame], dates_in_clau
         words = [t.lower_ for t in doc[clause.start:f.start]]
         cut = max((i for i, w in enumerate(words) if w in (",", ";", "but", "yet", "although")), default=-1)
         words = words[cut + 1:]  # "X did not send troops, but it supplied drones"
-        return any(w in ("not", "n't", "never") and (i + 1 >= len(words) or words[i + 1] != "only")
-                   for i, w in enumerate(words))
+        return any(w in ("not", "n't", "never", "refused", "declined", "failed", "rejected", "refuses", "declines")
+                   and (i + 1 >= len(words) or words[i + 1] != "only") for i, w in enumerate(words))
     def hypothetical(f: Frame) -> bool:
         """"If Washington withdraws ...", "whether Seoul will deploy ..." are conditions, not events."""
         words = [t.lower_ for t in doc[max(sent.start, f.start - 12):f.start]]
@@ -413,6 +424,11 @@ def select_frames(sent: Span, clause: Clause, frames: list[Frame], dates_in_clau
     if pledges:
         p = pledges[0]
         later = [f for f in frames if f.start > p.start and f is not p]
+        after_p = [t.lower_ for t in doc[p.end:min(clause.end, p.end + 3)]]
+        complement = p.triggers[-1].text.lower().split()[-1] in ("to", "on", "that") or bool(after_p) and after_p[0] in (
+            "to", "on", "that", "upon", "towards", "toward", "their", "its", "the", "a", "an", "new", "closer")
+        if "pledge" in p.flags and not complement:
+            later = []  # "after the package was agreed, she toured three capitals": nothing agreed to do
         if "pledge" not in p.flags:  # a signing heads only what it directly covers ("a road map for stationing")
             later = [f for f in later if f.start - p.end <= 10 and not any(
                 t.lower_ in SUBORDINATORS for t in doc[p.end:f.start])]
