@@ -271,6 +271,9 @@ def split_clauses(sent: Span, triggers: list[Trigger]) -> list[Clause]:
             cands.append((i + 1, True))
         elif t.lower_ in ("then", "next", "later", "subsequently") and doc[i - 1].text not in (",",) and i > sent.start:
             cands.append((i, False))
+        elif t.lower_ in ("after", "before", "when", "since", "until", "because", "whereas") and i > sent.start \
+                and doc[i - 1].text != ",":
+            cands.append((i, False))  # "..., their second meeting in two months after Xi hosted Putin"
         elif t.lower_ == "and" and nxt in ("then", "next", "later", "subsequently", "also"):
             cands.append((i, False))
         elif t.lower_ == "and" and any(tr.start == i + 1 and "noun" not in tr.d.flags for tr in triggers):
@@ -328,9 +331,13 @@ def filter_triggers(sent: Span, triggers: list[Trigger], lex: Lexicon) -> list[T
         prev1 = prev[-1] if prev else ""
         if any(w in NEGATION for w in prev[-3:]):
             continue
+        if "pledge" in tr.d.flags and prev1 in PASSIVE_AUX:
+            continue  # "after the package was agreed": no one pledges anything here
         if tr.text.lower() in VERB_ONLY and prev1 in DETERMINERS:
             continue  # "a sign of", "the host", "in order to"
         nxt = doc[tr.end].lower_ if tr.end < sent.end else ""
+        if "nocomplement" in tr.d.flags and nxt in ("for", "on", "to", "up", "off", "out", "in"):
+            continue  # "a call for restraint" is not a phone call
         if "noun" in tr.d.flags and nxt in MODIFIED_HEADS:
             continue  # "drill instructors", "summit venue": the trigger word only modifies a noun
         if "noun" in tr.d.flags and prev1 in ANAPHORIC and not (prev1 == "such" and _has_date_word(sent)):
