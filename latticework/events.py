@@ -76,7 +76,8 @@ DESCRIPTIVE = {"covers", "cover", "covering", "covered", "includes", "include", 
                "facilitates", "facilitate", "facilitating", "regulates", "streamline", "streamlines"}
 MODIFIED_HEADS = {"instructors", "instructor", "sergeant", "sergeants", "ground", "grounds", "area", "areas", "site",
                   "sites", "schedule", "season", "manual", "team", "teams", "hall", "range", "zone", "zones", "venue",
-                  "calendar", "room", "centre", "center", "table", "format", "host", "hosts", "organisers"}
+                  "calendar", "room", "centre", "center", "table", "format", "host", "hosts", "organisers",
+                  "partner", "partners", "status"}
 TOPIC = {"discuss", "discussed", "discussing", "discusses", "about", "regarding", "concerning", "review", "reviewed"}
 TREND = re.compile(r"\b(started to increase|have increased|has increased|intensified|have intensified|have grown|"
                    r"has grown|are growing|is growing|proliferat\w*|on the rise|more and more|increasingly|"
@@ -379,6 +380,8 @@ def drop_scene_frames(sent: Span, clause: Clause, frames: list[Frame]) -> list[F
 
     def scene(f: Frame) -> bool:
         """"during the talks" refers back; "after talks with Orban" is a meeting of its own."""
+        if not all("context" in t.d.flags for t in f.triggers):
+            return False  # "held talks" is an event even beside "their second meeting"
         prev = [t.lower_ for t in doc[max(clause.start, f.start - 8):f.start]]
         where = max((i for i, w in enumerate(prev) if w in SCENE), default=None)
         if "context" not in f.flags or where is None:
