@@ -91,7 +91,7 @@ def clean_text(text: str) -> str:
         elif len(_BIO_CUES.findall(stripped)) >= 2 or (len(words) < 40 and _BIO_CUES.search(stripped)
                                                        and re.search(r"\b(trainee|fellow|analyst|researcher|professor|journalist|editor|specialist)\b", stripped, re.I)):
             drop = True
-        elif len(words) <= 12 and not _TERMINAL.search(stripped):
+        elif len(words) <= 16 and not _TERMINAL.search(stripped):
             drop = True  # headings, bylines, names
         if drop:
             out.append(_blank(line))

@@ -76,6 +76,10 @@ def recode(
     raise typer.Exit(1 if report.problems else 0)
 
 
+def _short(text: str, n: int) -> str:
+    return text if len(text) <= n else text[: n - 1].rstrip() + "…"
+
+
 EVENT_COLUMNS = ["event_id", "date", "type", "mode", "actors", "targets", "framework", "status", "hedged",
                  "source", "doc_id", "evidence"]
 
@@ -109,9 +113,12 @@ def events(
             _err(f"error: {exc}")
             raise typer.Exit(2) from None
     if fmt is Format.table:
-        for r in rows:
-            r["evidence"] = (r.get("evidence") or {}).get("text")
-        write_rows(rows, fmt, output, title=f"{len(rows)} events", columns=EVENT_COLUMNS)
+        # a table a person can read in a terminal; csv/jsonl/parquet keep every field
+        compact = [{"id": r["event_id"][:8], "date": r.get("date") or "", "event": f"{r['type']}/{r.get('mode') or ''}",
+                    "actors": " ".join(r.get("actors") or []), "targets": " ".join(r.get("targets") or []),
+                    "status": ("planned" if r.get("status") == "planned" else "") + (" hedged" if r.get("hedged") else ""),
+                    "evidence": _short((r.get("evidence") or {}).get("text") or "", 90)} for r in rows]
+        write_rows(compact, fmt, output, title=f"{len(rows)} events")
     else:
         write_rows(rows, fmt, output)
 
