@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export LATTICEWORK_DB="${LATTICEWORK_DB:-demo.db}"
+export COLUMNS="${COLUMNS:-160}"  # a readable table when the output is not a terminal
 .venv/bin/latticework ingest latticework/demo/corpus.jsonl --quiet
 .venv/bin/latticework events --limit 100
 .venv/bin/latticework stats
