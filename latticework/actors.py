@@ -224,23 +224,8 @@ _SUBDIVISION_STOP = {"Antique", "Aurora", "Victoria", "Georgia", "Washington", "
                      "Guard", "Jordan", "Chad", "Niger", "Mexico", "Panama", "Kosovo", "Taiwan", "Palestine",
                      "Crimea", "Donetsk", "Luhansk"}
 _FAMILY_NAME_FIRST = {"CHN", "TWN", "KOR", "PRK", "VNM", "KHM", "HKG", "MAC", "MNG"}
-COMMON_SURNAMES = {  # too common to stand alone for a leader: a title or the full name is needed
-   "Kim", "Lee", "Park", "Choi", "Wang", "Li", "Zhang", "Liu", "Chen", "Yang", "Huang", "Zhao",
-                    "Wu", "Zhou", "Nguyen", "Tran", "Le", "Pham", "Khan", "Singh", "Ali", "Ahmed", "Mohammed",
-                    "Smith", "Jones", "Johnson", "Brown", "Lin"}
+# too common to stand alone for a leader: a title or the full name is needed
+COMMON_SURNAMES = {"Kim", "Lee", "Park", "Choi", "Wang", "Li", "Zhang", "Liu", "Chen", "Yang", "Huang", "Zhao",
+                   "Wu", "Zhou", "Nguyen", "Tran", "Le", "Pham", "Khan", "Singh", "Ali", "Ahmed", "Mohammed",
+                   "Smith", "Jones", "Johnson", "Brown", "Lin"}
 _SUFFIXES = {"Jr", "Sr", "II", "III", "IV", "bin", "al", "ibn"}
-_DEFAULT: ActorDictionary | None = None
-
-
-def default_dictionary() -> ActorDictionary:
-    global _DEFAULT
-    if _DEFAULT is None:
-        _DEFAULT = ActorDictionary.load()
-    return _DEFAULT
-
-
-_ISO3 = re.compile(r"^[A-Z][A-Z0-9]{1,9}$")
-
-
-def valid_code(code: str) -> bool:
-    return bool(_ISO3.match(code))

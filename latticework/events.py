@@ -250,13 +250,6 @@ def assign_roles(sent: Span, mentions: list[Mention], dictionary: ActorDictionar
             m.role = "source"
 
 
-def _find_contra_start(sent: Span, start: int, end: int) -> int | None:
-    for t in sent.doc[start:end]:
-        if t.lower_ in CONTRA_WORDS:
-            return t.i
-    return None
-
-
 def split_clauses(sent: Span, triggers: list[Trigger]) -> list[Clause]:
     """Cut a sentence where both sides carry a trigger of their own."""
     doc = sent.doc
