@@ -557,30 +557,24 @@ class Coder:
             groups = [(subj_codes + [p], []) for p in actors if p not in subj_codes]
         elif etype == "AID" and (len(targets) > 1 or len(actors) > 1):
             groups = [([a], [t]) for a in actors for t in targets]  # one transfer per supplier and recipient
-        if etype == "CONSULT" and len(groups) == 1 and subj_codes:
-            partners = [m for m in attached if not set(mention_codes(m)) & set(subj_codes)]
-            placed = []
-            for i, m in enumerate(partners):
-                stop = partners[i + 1].tok_start if i + 1 < len(partners) else clause.end
-                loc = next((x for x in cm if x.role == "location" and m.tok_end <= x.tok_start < stop), None)
-                placed.append((m, loc))
-            if len(placed) >= 2 and sum(1 for _, loc in placed if loc) >= 2:
-                # "meeting Scholz in Berlin, Macron in Paris and Rutte in Brussels": one meeting each
-                per_partner = []
-                for m, loc in placed:
-                    codes = [c for c in codes_of([m]) if c not in subj_codes]
-                    if codes:
-                        where = {"name": loc.text, "country": loc.country if loc.kind == "place" else loc.code} \
-                            if loc else base["location"]
-                        per_partner.append((subj_codes + codes, where))
-                if per_partner:
-                    out = []
-                    for acts, where in per_partner:
-                        a_sorted = sorted(dict.fromkeys(acts))
-                        key = f"{doc.id}|{ev_start}|{pdoc[f.start].idx + offset}|{etype}|{','.join(a_sorted)}|"
-                        out.append({"event_id": hashlib.sha1(key.encode()).hexdigest()[:16], **base,
-                                    "location": where, "actors": a_sorted, "targets": []})
-                    return out
+        if etype in SYMMETRIC and subj_codes and not distributive:
+            split = self._per_partner(pdoc, clause, cm, attached, subj_codes, dates_in_clause, codes_of)
+            if split:
+                # "meeting Scholz in Berlin, Macron in Paris ...", "with Australia in 2022, with Britain in 2023":
+                # one event per partner, each with its own place and date
+                out = []
+                for acts, where, when_ in split:
+                    a_sorted = sorted(dict.fromkeys(acts))
+                    key = f"{doc.id}|{ev_start}|{pdoc[f.start].idx + offset}|{etype}|{','.join(a_sorted)}|"
+                    ev = {"event_id": hashlib.sha1(key.encode()).hexdigest()[:16], **base, "actors": a_sorted,
+                          "targets": []}
+                    if where:
+                        ev["location"] = where
+                    if when_:
+                        ev["date"] = when_.edtf
+                        ev["status"] = "planned" if (anchor and is_after(when_.edtf, anchor)) else base["status"]
+                    out.append(ev)
+                return out
         events = []
         for acts, tgts in groups:
             a_sorted = sorted(dict.fromkeys(acts))
@@ -589,6 +583,30 @@ class Coder:
             events.append({"event_id": hashlib.sha1(key.encode()).hexdigest()[:16], **base,
                            "actors": a_sorted, "targets": t_sorted})
         return events
+
+    @staticmethod
+    def _per_partner(pdoc: Toks, clause: Clause, cm: list[Mention], attached: list[Mention], subj: list[str],
+                     dates: list[tuple[int, DateMention]], codes_of) -> list[tuple[list[str], dict | None, DateMention | None]]:  # type: ignore[no-untyped-def]
+        """Partners listed each with their own place or date are separate events; else []."""
+        partners = [m for m in attached if not set(mention_codes(m)) & set(subj)]
+        rows = []
+        for i, m in enumerate(partners):
+            stop = partners[i + 1].tok_start if i + 1 < len(partners) else clause.end
+            lo, hi = m.tok_end, stop
+            loc = next((x for x in cm if x.role == "location" and lo <= x.tok_start < hi), None)
+            when_ = next((dm for p, dm in dates if pdoc[lo].idx <= p < (pdoc[hi - 1].idx + 1 if hi > lo else 0)), None) \
+                if hi > lo else None
+            rows.append((m, loc, when_))
+        own = sum(1 for _, loc, w in rows if loc or w)
+        if len(rows) < 2 or own < 2:
+            return []
+        out: list[tuple[list[str], dict | None, DateMention | None]] = []
+        for m, loc, w in rows:
+            codes = [c for c in codes_of([m]) if c not in subj]
+            if codes:
+                where = {"name": loc.text, "country": loc.country if loc.kind == "place" else loc.code} if loc else None
+                out.append((subj + codes, where, w))
+        return out
 
     @staticmethod
     def _own_subject(pdoc: Toks, pre: list[Mention], trigger: int) -> list[Mention]:

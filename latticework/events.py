@@ -280,7 +280,7 @@ def split_clauses(sent: Span, triggers: list[Trigger]) -> list[Clause]:
             continue
         left = [tr for tr in triggers if start <= tr.start < pos]
         right = [tr for tr in triggers if pos <= tr.start < sent.end]
-        hard = doc[pos - 1].text == ";"
+        hard = doc[pos - 1].text == ";" and doc[pos].lower_ not in ("with", "and", "to", "in", "on")
         if (left and right) or (hard and (left or right)):
             clauses.append(Clause(start, pos, rel))
             start, rel = pos, is_rel
