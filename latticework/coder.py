@@ -397,7 +397,7 @@ class Coder:
                 etype, mode, f.cameo = "AID", "arms_transfer", "072"
                 actors, targets = others, sg[:1]
         if etype == "AID" and f.type == "AGREE":
-            pass
+            pass  # a signed arms contract, directed above
         elif etype in SYMMETRIC:
             actors = codes_of([*pre, *attached])
             if not actors and f.attached == [] and not pre:
@@ -441,9 +441,12 @@ class Coder:
                 actors = codes_of([m for m in speaker if m.role == "party"])
                 rest = [m for m in [*pre, *attached] if m not in speaker]
                 targets = [c for c in codes_of(rest) if c not in actors]
-                withs = {c for m in rest if m.tok_start > 0 and pdoc[m.tok_start - 1].lower_ == "with" for c in mention_codes(m)}
-                if targets and [t for t in targets if t not in withs]:
-                    targets = [t for t in targets if t not in withs][:1] if f.type == "THREATEN" or mode == "criticize" and len(targets) > 1 and withs else [t for t in targets if t not in withs]
+                # "Tokyo's partnerships with Washington make it a target": the partner is not the target
+                withs = {c for m in rest if m.tok_start > 0 and pdoc[m.tok_start - 1].lower_ == "with"
+                         for c in mention_codes(m)}
+                direct = [t for t in targets if t not in withs]
+                if direct:
+                    targets = direct[:1] if withs and (f.type == "THREATEN" or mode == "criticize") else direct
             elif etype == "AID":
                 def after_word(ms: list[Mention], words: set[str]) -> list[Mention]:
                     """Mentions governed by one of `words`, with the list it heads ("from Denmark and Norway")."""
