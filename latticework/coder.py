@@ -269,7 +269,13 @@ class Coder:
                     if owner is None:
                         continue
                     later_own = any(t.start > m.tok_start for t in owner.triggers)  # "call in which A and B discussed"
-                    if later_own or not any(t.lower_ in SUBORDINATORS for t in pdoc[owner.end:m.tok_start]):
+                    gap = [t.lower_ for t in pdoc[owner.end:m.tok_start]]
+                    # "the exercise, which will include Australian and Japanese forces": the noun's own participants
+                    including = len(gap) < 12 and any(w in ("include", "includes", "included", "including", "involve",
+                                                             "involves", "involved", "involving", "bring", "brings",
+                                                             "brought", "feature", "features", "featured")
+                                                       for w in gap)
+                    if later_own or including or not any(w in SUBORDINATORS for w in gap):
                         owner.attached.append(m)
             c_start = pdoc[clause.start].idx
             c_end = pdoc[clause.end - 1].idx + len(pdoc[clause.end - 1].text)

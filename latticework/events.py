@@ -214,7 +214,8 @@ def assign_roles(sent: Span, mentions: list[Mention], dictionary: ActorDictionar
             m.role = "location"
         elif possessive:
             m.role = "party"
-        elif prep in LOCATION_PREPS and m.kind in ("capital", "name", "short", "abbrev", "place"):
+        elif prep in LOCATION_PREPS and m.kind in ("capital", "name", "short", "abbrev", "place") or (
+                prep in ("at", "in") and m.kind == "government"):  # "at the Pentagon", "in the Kremlin"
             m.role = "location"
         elif before and before[-1] in COMPASS and m.kind in ("name", "short"):
             m.role = "location"  # "southern Italy", "eastern Ukraine"
@@ -465,8 +466,10 @@ class SentenceContext:
 
 
 COREF = re.compile(
-    r"\b(the (two|three|four|five) (countries|nations|sides|governments|leaders|ministers|allies|partners|states|navies|militaries|parties)|"
-    r"both (countries|sides|nations|parties|governments|leaders|allies|partners)|the parties|the sides|the allies|"
+    r"\b(the (two|three|four|five) (countries|nations|sides|governments|leaders|ministers|secretaries|allies|partners|"
+    r"states|navies|militaries|parties|presidents|delegations)|"
+    r"both (countries|sides|nations|parties|governments|leaders|allies|partners|secretaries|ministers|presidents)|"
+    r"the parties|the sides|the allies|"
     r"these (two |three |four |five )?(countries|nations|actors|states|partners|allies|governments)|"
     r"the (trio|pair|duo|two|three)|the (foreign |defen[cs]e )?(ministers|leaders|delegations)|he|she|"
     r"the (foreign |defen[cs]e |prime )?(minister|secretary|president|chancellor|premier)|they|them|themselves|(his|her|their) counterparts?|the countries|"

@@ -302,3 +302,13 @@ def test_sitting_leaders_by_surname_and_provinces_as_places(coder: Coder) -> Non
     assert parties(ev) == {"USA", "JPN"} and ev["location"] == {"name": "Hawaii", "country": "USA"}
     ev = one(coder, "Putin and Xi held talks on 16 May 2024.", "2024-05-20")
     assert parties(ev) == {"RUS", "CHN"}
+
+
+def test_readout_style(coder: Coder) -> None:
+    text = ("Defence Minister Richard Marles hosted New Zealand Defence Minister Judith Collins at Parliament House "
+            "in Canberra on 4 April 2024. Both ministers welcomed the coming Exercise Southern Katipo, which will "
+            "include French and Fijian units.")
+    events = code(coder, text, "2024-04-05")
+    assert parties(events[0]) == {"AUS", "NZL"} and events[0]["date"] == "2024-04-04"
+    drill = [e for e in events if e["type"] == "COOPERATE"]
+    assert drill and parties(drill[0]) == {"AUS", "NZL", "FRA", "FJI"}
