@@ -314,7 +314,8 @@ def filter_triggers(sent: Span, triggers: list[Trigger], lex: Lexicon) -> list[T
     if civil_only:
         return []  # "signed a free trade deal": outside defence and security
     # longest match wins; ties keep the earlier definition
-    triggers = sorted((t for t in triggers if supported(t)), key=lambda t: (t.start, -(t.end - t.start)))
+    # on equal spans the more specific definition (one with needs=) wins: "pledged tanks" is a transfer
+    triggers = sorted((t for t in triggers if supported(t)), key=lambda t: (t.start, -(t.end - t.start), -len(t.d.needs)))
     kept: list[Trigger] = []
     for tr in triggers:
         if kept and tr.start < kept[-1].end:
