@@ -526,8 +526,10 @@ class Coder:
             location = {"name": lm.text, "country": country}
         # -- framework
         framework = None
+        parties_set = set(actors + targets)
         fw = [m for m in cm if m.kind == "framework"] or [
-            m for m in cm if m.kind == "grouping" and set(codes_of([m])) <= set(actors + targets)]
+            m for m in cm if m.kind == "grouping" and parties_set and (
+                set(codes_of([m])) <= parties_set or parties_set <= set(codes_of([m])))]  # "... under AUKUS"
         if fw:  # the framework named nearest the trigger ("joined Japan and Britain in GCAP", not FCAS before)
             framework = min(fw, key=lambda m: min(abs(m.tok_start - t.start) + (0.5 if m.tok_start < t.start else 0)
                                                   for t in f.triggers)).code

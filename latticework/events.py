@@ -210,7 +210,10 @@ def assign_roles(sent: Span, mentions: list[Mention], dictionary: ActorDictionar
         while k >= sent.start and doc[k].lower_ in ("the", "a"):
             k -= 1
         prep = doc[k].lower_ if k >= sent.start else ""
-        if m.kind == "place":
+        nxt_low = doc[m.tok_end + 1].text[:1].islower() if m.tok_end + 1 < sent.end else False
+        if m.kind == "place" and nxt == "-" and nxt_low:
+            m.role = "modifier"  # "Virginia-class submarines", "Tokyo-based"
+        elif m.kind == "place":
             m.role = "location"
         elif possessive:
             m.role = "party"
