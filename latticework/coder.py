@@ -359,7 +359,9 @@ class Coder:
             chosen = min(cands, key=lambda x: abs(x[0] - pdoc[f.start].idx))[1]
         else:
             first_trig = pdoc[min(t.start for t in sent_triggers)].idx if sent_triggers else pdoc[clause.start].idx
-            before = [dm for p, dm in sent_dates if p < min(first_trig, pdoc[clause.start].idx) and not first_since(p, dm)]
+            # a relative clause ("..., where they signed ...") shares the time of the clause it hangs on
+            horizon = pdoc[clause.start].idx if clause.relative else min(first_trig, pdoc[clause.start].idx)
+            before = [dm for p, dm in sent_dates if p < horizon and not first_since(p, dm)]
             chosen = before[-1] if before else None
         edtf = chosen.edtf if chosen else None
         when = to_interval(edtf)[0] if edtf else anchor

@@ -535,9 +535,12 @@ def coref_mentions(sent: Span, offset: int, ctx: SentenceContext, mentions: list
         elif words[0] in ("these",) or phrase == "the countries":
             codes = ctx.last_list if (n is None or len(ctx.last_list) == n) else []
         elif phrase in ("they", "them", "themselves"):
-            if any(mm.tok_end <= span.start and mm.role == "party" for mm in mentions):
-                continue  # "they" most likely points inside the sentence
+            # the sides of the last event, refreshed clause by clause ("met ..., where they signed ...")
             codes = ctx.last_parties or ctx.last_list
+            if codes:
+                out.append(Mention(cstart + offset, cend + offset, m.group(0), "", "coref", span.start, span.end,
+                                   members=tuple(codes), person=LAST_PARTIES if ctx.last_parties else None))
+            continue
         else:
             cands = [ctx.last_parties, ctx.last_list]
             codes = next((c for c in cands if c and (n is None or len(c) == n)), [])

@@ -312,3 +312,10 @@ def test_readout_style(coder: Coder) -> None:
     assert parties(events[0]) == {"AUS", "NZL"} and events[0]["date"] == "2024-04-04"
     drill = [e for e in events if e["type"] == "COOPERATE"]
     assert drill and parties(drill[0]) == {"AUS", "NZL", "FRA", "FJI"}
+
+
+def test_they_in_a_relative_clause_and_its_time(coder: Coder) -> None:
+    text = ("Polish President Andrzej Duda met Lithuanian President Gitanas Nauseda in Vilnius on 4 May 2024, "
+            "where they signed a declaration on air defence.")
+    sign = one(coder, text, "2024-05-06", "AGREE")
+    assert parties(sign) == {"POL", "LTU"} and sign["date"] == "2024-05-04"
