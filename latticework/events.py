@@ -537,9 +537,8 @@ def coref_mentions(sent: Span, offset: int, ctx: SentenceContext, mentions: list
         elif phrase in ("they", "them", "themselves"):
             # the sides of the last event, refreshed clause by clause ("met ..., where they signed ...")
             codes = ctx.last_parties or ctx.last_list
-            if codes:
-                out.append(Mention(cstart + offset, cend + offset, m.group(0), "", "coref", span.start, span.end,
-                                   members=tuple(codes), person=LAST_PARTIES if ctx.last_parties else None))
+            out.append(Mention(cstart + offset, cend + offset, m.group(0), "", "coref", span.start, span.end,
+                               members=tuple(codes), person=LAST_PARTIES if ctx.last_parties or not codes else None))
             continue
         else:
             cands = [ctx.last_parties, ctx.last_list]
