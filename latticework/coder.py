@@ -56,6 +56,7 @@ DATE_BARRIERS = {"after", "before", "since", "until", "although", "though", "bec
 # "Did Japan send troops?" asserts nothing; "What did the four agree in Hawaii?" presupposes the meeting
 _YES_NO_QUESTION = re.compile(r"^\W*([^:?]{0,80}:\s*)?(did|does|do|will|would|could|can|should|is|are|was|were|has|have|had|"
                               r"shall|may|might)\b[^?]*\?\s*$", re.I)
+_MAIN_CLAUSE_END = re.compile(r",\s*(?:under |in |at |by )?(?:which|who|where|whose)\b|;", re.I)
 _COREF_HINT = re.compile(r"\b(they|them|parties|sides|both|two|these|counterpart)\b", re.I)
 PLURAL_DEALS = r"\b(agreements|deals|pacts|accords|treaties|contracts|memoranda|mous|arrangements)\b"
 
@@ -173,8 +174,9 @@ class Coder:
                 triggers = [t for t in all_triggers if sent.start <= t.start < sent.end and not any(
                     m.tok_start <= t.start < m.tok_end for m in mentions)]
                 stext = sent.text
+                main_part = _MAIN_CLAUSE_END.split(stext, maxsplit=1)[0]  # "will" inside "under which ..." is not ours
                 dates = [(d.start + sent.start_char, d) for d in find_dates(
-                    stext, dctx, future_hint=bool(triggers and FUTURE_DATE.search(stext)))]
+                    stext, dctx, future_hint=bool(triggers and FUTURE_DATE.search(main_part)))]
                 if triggers and (mentions or _COREF_HINT.search(stext)) and not _YES_NO_QUESTION.match(stext):
                     mentions = sorted(mentions + coref_mentions(sent, offset, sctx, mentions), key=lambda m: m.tok_start)
                     assign_roles(sent, mentions, self.dictionary)

@@ -323,6 +323,9 @@ def _year_for_month(ctx: DateContext, month: int, future_hint: bool) -> int | No
         recent = (ctx.anchor is not None and ctx.month_year < ctx.anchor.year and not future_hint
                   and 0 <= ctx.anchor.month - month <= 6)
         if not recent:
+            if ctx.anchor is not None and not future_hint and ctx.month_year == ctx.anchor.year \
+                    and month > ctx.anchor.month + 1:
+                return ctx.month_year - 1  # "in December" in a March article, past tense: last December
             return ctx.month_year
         # news reports recent events: "on 17 June" in a July 2024 article is this June, even after an
         # aside about "April 2023"

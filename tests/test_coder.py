@@ -319,3 +319,12 @@ def test_they_in_a_relative_clause_and_its_time(coder: Coder) -> None:
             "where they signed a declaration on air defence.")
     sign = one(coder, text, "2024-05-06", "AGREE")
     assert parties(sign) == {"POL", "LTU"} and sign["date"] == "2024-05-04"
+
+
+def test_dates_in_a_relative_clause_do_not_steer_weekdays_and_past_months(coder: Coder) -> None:
+    ev = one(coder, "Chile and Peru signed a defence pact in Lima on Wednesday, under which both will hold drills.",
+             "2025-09-19", "AGREE")
+    assert ev["date"] == "2025-09-17"
+    ev = one(coder, "In March 2024 Norway bought tanks. In December Norway and Sweden signed a defence pact.",
+             "2024-03-20", "AGREE")
+    assert ev["date"] == "2023-12"
