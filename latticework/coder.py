@@ -423,6 +423,8 @@ class Coder:
                 if joint:
                     return []
                 etype, mode, f.cameo = "MOBILIZE", "show_of_force", "150"
+            elif "person_subject" in f.flags and not any(m.kind in ("official", "surname") for m in subject_group):
+                return []  # "the minister arrived in Hanoi" is a visit; "the shipment arrived in Hanoi" is not
             elif etype == "CONSULT" and mode == "visit" and len(actors) == 1:
                 dest = [m for m in cm if m.role == "location" and m.tok_start > f.start]
                 extra = [c for c in codes_of(dest) if c not in actors and not d.kinds.get(c)]

@@ -328,3 +328,11 @@ def test_dates_in_a_relative_clause_do_not_steer_weekdays_and_past_months(coder:
     ev = one(coder, "In March 2024 Norway bought tanks. In December Norway and Sweden signed a defence pact.",
              "2024-03-20", "AGREE")
     assert ev["date"] == "2023-12"
+
+
+def test_arrivals_of_officials_are_visits_and_of_troops_deployments(coder: Coder) -> None:
+    visit = one(coder, "Indian Prime Minister Narendra Modi arrived in Vienna on 9 July 2024.", "2024-07-12")
+    assert (visit["type"], visit["mode"], parties(visit)) == ("CONSULT", "visit", {"IND", "AUT"})
+    move = one(coder, "Russian troops arrived in Niger on 10 April 2024.", "2024-04-12")
+    assert (move["type"], move["mode"], move["actors"]) == ("MOBILIZE", "deployment", ["RUS"])
+    assert code(coder, "The shipment arrived in Vienna on 9 July 2024.", "2024-07-12") == []
