@@ -667,6 +667,16 @@ class Coder:
         return group
 
 
+def _days_apart(a: str | None, b: str | None) -> int:
+    """Days between two EDTF dates (0 when either is missing or they overlap)."""
+    if not a or not b:
+        return 0
+    (a0, a1), (b0, b1) = to_interval(a), to_interval(b)
+    if a0 <= b1 and b0 <= a1:
+        return 0
+    return min(abs((b0 - a1).days), abs((a0 - b1).days))
+
+
 def _overlaps(ev: dict, other: dict) -> bool:
     a = set(ev["actors"]) | set(ev["targets"])
     b = set(other["actors"]) | set(other["targets"])
@@ -684,6 +694,14 @@ def dedupe(events: list[dict]) -> list[dict]:
     for ev in events:
         key = (ev["type"], tuple(ev["actors"]), tuple(ev["targets"]))
         idx = by_key.setdefault(key, [])
+        if ev["type"] == "CONSULT":
+            # a visit during which a meeting is reported is the meeting (ontology: visit "when no meeting is reported")
+            near = next((i for i in idx if {out[i]["mode"], ev["mode"]} == {"visit", "meeting"}
+                         and _days_apart(out[i]["date"], ev["date"]) <= 7), None)
+            if near is not None:
+                if ev["mode"] == "meeting":
+                    out[near] = ev
+                continue
         if ev["date"] is None and ev.get("_noun"):
             if any(o["type"] == ev["type"] and _overlaps(ev, o) for o in out):
                 continue  # "participation in the exercises" refers back to an event already coded
