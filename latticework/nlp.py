@@ -23,31 +23,84 @@ from spacy.tokens import Doc
 _FURNITURE = re.compile(
     r"^\s*(share|paylaş|tweet|print|email|e-mail|facebook|twitter|linkedin|whatsapp|telegram|copy link|"
     r"similar posts|related posts|related articles|read more|read also|see also|advertisement|subscribe.*|"
-    r"follow us.*|tags?:.*|categories:.*|comments?|leave a comment|share this( article| post)?:?|"
+    r"follow us.*|tags?:.*|categories:.*|comments?|leave a comment|share( this)?( article| post)?:.*|"
     r"(this (post|article|page) is )?also available in:?.*|available in:.*|photo:.*|image:.*|source:.*)\s*$",
     re.I,
 )
 # The same phrases glued to the start of the first real sentence ("Similar PostsIn July ...").
 _FURNITURE_PREFIX = re.compile(r"^\s*(similar posts|related posts|share this|paylaş|advertisement)", re.I)
+# How a note or reference entry starts: "[3]", "[iv]", "^", "(a)", "12. ", "iv) ".
 _REF_MARKER = re.compile(r"^\s*(\[\w{1,6}\]|\(\w{1,4}\)|\^|\d{1,3}[.)]\s|[ivxlc]{1,6}[.)]\s)", re.I)
-_REF_CUE = re.compile(r"https?://|www\.|access(ed)? (date|on)|retrieved (on|from)|doi\.org|last accessed|“|\bet al\.", re.I)
-
-
-def _is_reference(line: str) -> bool:
-    """A reference-list entry: a footnote marker with a citation cue, or a short line with a URL."""
-    if _REF_MARKER.match(line) and _REF_CUE.search(line):
-        return True
-    return bool(re.search(r"https?://|www\.", line)) and len(line.split()) < 40
-_REFERENCE_HEADING = re.compile(r"^\s*(references|notes|endnotes|footnotes|sources|bibliography|works cited)\s*:?\s*$", re.I)
+# A bracketed footnote marker or a caret: these open a footnote list ("1. " and "(a)" may be a body list).
+_NOTE_MARKER = re.compile(r"^\s*(\[\w{1,6}\]|\^)")
+_URL = re.compile(r"https?://\S+|www\.\S+", re.I)
+# Cues that a line is a citation rather than prose.
+_REF_CUE = re.compile(
+    r"https?://|www\.|doi\.org|\bdoi:|\bisbn\b|access(ed)? (date|on)|retrieved (on|from)|last accessed|"
+    r"available (at|online)|\bet al\.|\bibid\b|\bop\. cit\.|\bpp?\. ?\d|\bvol\. ?\d|\((19|20)\d\d[a-z]?\)|"
+    r", (19|20)\d\d\.?\s*$", re.I)
+_REFERENCE_HEADING = re.compile(
+    r"^\s*(references|notes|endnotes|footnotes|sources|bibliography|works cited|further reading)\s*:?\s*$", re.I)
 _BIO_CUES = re.compile(
     r"\b(graduated|graduate of|ph\.?d|master'?s degree|bachelor'?s|doctorate|thesis|research assistant|"
     r"is (currently )?(working|a (senior |research |non-resident )?(fellow|researcher|analyst|specialist|lecturer|professor|journalist|trainee))|"
     r"areas of (specialization|specialisation|expertise)|speaks .* fluently|holds a degree|his research|her research|"
     r"exclusively for|is the author of|joined .* in \d{4} as)\b", re.I)
+_BIO_ROLE = re.compile(r"\b(trainee|fellow|analyst|researcher|professor|journalist|editor|specialist)\b", re.I)
+# A reporting verb: a line that quotes someone is news, even when it names an analyst's degree.
+_REPORTING = re.compile(r"\b(said|says|told|according to|stated|warned|announced)\b", re.I)
 _FOOTNOTE_MARK = re.compile(r"\[(?:[ivxlcdm]{1,6}|\d{1,3}|[a-z])\]|\u00b9|\u00b2|\u00b3|[\u2070-\u2079]")
 # A wire dateline opening a paragraph: "VILNIUS - ", "FASANO, Italy, June 14 (Agency) - ".
 _DATELINE = re.compile(r"^\s*[A-Z][A-Z .'’-]{2,}(, [A-Z][\w .'’-]*){0,2}(, \w{3,9}\.? \d{1,2})?( \([^)]{1,60}\))?\s+[-–—]{1,2}\s+")
 _TERMINAL = re.compile(r"[.!?…\"”’)\]]\s*$")
+# A line that continues prose although it has no full stop: a lead-in ("... said:"), a list item ending "," or ";".
+_CONTINUES = re.compile(r"[,;:]\s*$")
+_BULLET = re.compile(r"^\s*[-–—•·▪*]\s+\S")
+# A video or teaser list gives each item a duration line ("01:52").
+_DURATION = re.compile(r"^\s*\d{1,2}:\d{2}(:\d{2})?\s*$")
+_MONTH = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+# "Brussels, 17-18 October 2024", "Manila, July 8, 2024": where and when a meeting took place.
+_PLACE_DATE = re.compile(
+    rf"^\s*[A-Z][\w.'’ -]{{1,40}}, (\d{{1,2}}([-–]\d{{1,2}})? {_MONTH},? (19|20)\d\d|{_MONTH} \d{{1,2}}([-–]\d{{1,2}})?, (19|20)\d\d)\s*$",
+    re.I)
+
+
+def _is_reference(line: str, in_references: bool = False) -> bool:
+    """A reference-list entry. Outside a reference section it needs a marker with a citation cue, or a
+    URL with little else on the line; inside one, a marker alone, a cue alone, or a bare URL line will do."""
+    marker = bool(_REF_MARKER.match(line))
+    cue = bool(_REF_CUE.search(line))
+    rest = len(_URL.sub(" ", line).split())
+    if in_references:
+        return cue or (marker and len(line.split()) <= 40) or (bool(_URL.search(line)) and rest < 12)
+    if marker and cue:
+        return True
+    return bool(_URL.search(line)) and rest < 8
+
+
+def _is_bio(stripped: str, words: list[str]) -> bool:
+    """An author biography: several biography cues, or one cue and a role word, and nobody is quoted."""
+    if _REPORTING.search(stripped):
+        return False
+    cues = len(_BIO_CUES.findall(stripped))
+    return cues >= 2 or (cues == 1 and len(words) < 40 and bool(_BIO_ROLE.search(stripped)))
+
+
+def _reads_as_text(stripped: str, words: list[str]) -> bool:
+    """Whether a short line without a full stop is still part of the text rather than a heading or label:
+    a lead-in or list item, a sentence-case clause, at least half its words in lower case (a headline that states something, or a paragraph cut
+    without its full stop), or the place and date of what is reported."""
+    if len(words) >= 3 and (_CONTINUES.search(stripped) or _BULLET.match(stripped)):
+        return True
+    if _PLACE_DATE.match(stripped):
+        return True
+    if "|" in stripped:
+        return False  # a menu or a breadcrumb ("Oceania | Security")
+    alpha = [w for w in words if any(c.isalpha() for c in w)]
+    if len(alpha) < 5:
+        return False
+    lower = sum(1 for w in alpha if w.lstrip("\"'“‘(")[:1].islower())
+    return lower / len(alpha) >= 0.5
 
 
 @lru_cache(maxsize=1)
@@ -63,44 +116,70 @@ class Paragraph:
 
 
 def _blank(s: str) -> str:
-    return re.sub(r"[^\n]", " ", s)
+    return re.sub(r"[^\r\n]", " ", s)  # keep line ends as they are, so lines stay lines
 
 
 def clean_text(text: str) -> str:
-    """The document text with furniture, references and biographies replaced by spaces (same length)."""
+    """The document text with furniture, references and biographies replaced by spaces (same length).
+
+    Only lines that are furniture, apparatus or biography are blanked; body text never is. A reference
+    section (opened by a "Notes"/"References" heading or a footnote line such as "[1] ... http://...")
+    lasts only while the following lines still look like references and ends at the first line that
+    reads as prose, so a stray footnote in the middle of an article cannot swallow what follows it.
+    """
+    lines = text.splitlines(keepends=True)
+    bodies = [line.rstrip("\r\n") for line in lines]
+    nonempty = [k for k, b in enumerate(bodies) if b.strip()]
+    # A video or teaser list: the line before a duration line ("01:52") is an item's title, and so is a
+    # heading-like line after one; a sentence after one is not.
+    teaser_before: set[int] = set()
+    teaser_after: set[int] = set()
+    for j, k in enumerate(nonempty):
+        if _DURATION.match(bodies[k]):
+            teaser_before.update(nonempty[max(0, j - 1):j + 1])
+            teaser_after.update(nonempty[j + 1:j + 2])
+    seen: set[str] = set()
     out: list[str] = []
     in_references = False
-    for line in text.splitlines(keepends=True):
-        body = line.rstrip("\r\n")
+    dateline_done = False
+    for k, line in enumerate(lines):
+        body = bodies[k]
         stripped = body.strip()
         if not stripped:
             out.append(line)
             continue
         words = stripped.split()
+        repeated = stripped in seen
+        seen.add(stripped)
         drop = False
         if _REFERENCE_HEADING.match(stripped):
             in_references, drop = True, True
-        elif in_references:
+        elif in_references and _is_reference(stripped, in_references=True):
             drop = True
-        elif _FURNITURE.match(stripped):
-            drop = True
-        elif _is_reference(stripped):
-            drop = True
-            if re.match(r"^\s*(\[\w{1,6}\]|\^)", stripped):
-                in_references = True  # a footnote list: everything after it is apparatus
-        elif len(_BIO_CUES.findall(stripped)) >= 2 or (len(words) < 40 and _BIO_CUES.search(stripped)
-                                                       and re.search(r"\b(trainee|fellow|analyst|researcher|professor|journalist|editor|specialist)\b", stripped, re.I)):
-            drop = True
-        elif len(words) <= 16 and not _TERMINAL.search(stripped):
-            drop = True  # headings, bylines, names
+        else:
+            in_references = False  # the first line that is not a reference ends the section
+            if _FURNITURE.match(stripped) or k in teaser_before:
+                drop = True
+            elif _is_reference(stripped):
+                drop = True
+                in_references = bool(_NOTE_MARKER.match(stripped))  # a footnote list may follow
+            elif _is_bio(stripped, words):
+                drop = True
+            elif len(words) <= 16 and not _TERMINAL.search(stripped):
+                # headings, bylines, names, dates; not a short line that is part of the text, unless it
+                # repeats an earlier line (a page title printed twice)
+                drop = repeated or k in teaser_after or not _reads_as_text(stripped, words)
         if drop:
             out.append(_blank(line))
             continue
-        m = _FURNITURE_PREFIX.match(body) or _DATELINE.match(body)
+        m = _FURNITURE_PREFIX.match(body)
+        if not m and not dateline_done:
+            m = _DATELINE.match(body)
+            dateline_done = True  # a wire dateline opens the first paragraph, not later ones ("NATO - ...")
         if m:
             body = " " * m.end() + body[m.end():]
         body = _FOOTNOTE_MARK.sub(lambda mm: " " * len(mm.group()), body)
-        out.append(body + line[len(line.rstrip("\r\n")):])
+        out.append(body + line[len(body):])
     cleaned = "".join(out)
     assert len(cleaned) == len(text)
     return cleaned
