@@ -1,0 +1,126 @@
+"""The coder: one document in, ontology events out, by reading each candidate sentence's parse.
+
+Stages, one module each, in the order the data goes through them:
+
+* ``parse``      cheap first pass (tokenizer, sentences, trigger forms) and the spaCy parse of candidates
+* ``mentions``   dictionary actors and the document's memory (recent actors, people, speakers)
+* ``speakers``   who "I", "we" and "you" are
+* ``sentence``   triggers from the lexicon, slots from the parse, attributes, rules across triggers
+* ``arguments``  the syntax of slots: subjects, objects, prepositions, control, relative clauses
+* ``attributes`` date, status, negation, hedging, location
+* ``assemble``   events (one per partner where the text lists separate deals) and repeats merged
+
+Rules live in ``latticework/data/frames.tsv``, ``lexicon.tsv`` and ``wordclasses.tsv``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+from spacy.matcher import PhraseMatcher
+
+from latticework import __version__
+from latticework.actors import DATA_DIR, ActorDictionary
+from latticework.coder.assemble import dedupe, to_events
+from latticework.coder.mentions import Memory, MentionFinder, codes_of
+from latticework.coder.parse import load_model, model_version, parse, select, split
+from latticework.coder.rules import Rules
+from latticework.coder.sentence import SentenceCoder
+from latticework.coder.speakers import document_speaker, label_speaker
+from latticework.dates import DateContext, find_dates
+from latticework.ingest import Document
+
+__all__ = ["Coder", "code_documents"]
+_FUTURE_HINT = re.compile(r"\b(will|shall|'ll|going to|plans? to|planning to|scheduled|upcoming|next|is due to|"
+                          r"are due to)\b", re.I)
+
+
+def _parse_date(value: str | None) -> date | None:
+    if not value:
+        return None
+    m = re.match(r"(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?", value)
+    if not m:
+        return None
+    try:
+        return date(int(m[1]), int(m[2] or 1), int(m[3] or 1))
+    except ValueError:
+        return None
+
+
+def _data_version(paths: Iterable[Path]) -> str:
+    h = hashlib.sha1()
+    for p in sorted(paths):
+        if p.is_file():
+            h.update(p.name.encode())
+            h.update(p.read_bytes())
+    return h.hexdigest()[:8]
+
+
+class Coder:
+    """Loads the model, dictionaries and rules once; `code()` is a pure function of them and a document.
+
+    `version` changes with the code, any data file and the model, so stored events can be recoded.
+    """
+
+    def __init__(self, data_dirs: Iterable[Path | str] = ()) -> None:
+        extra = [Path(d) for d in data_dirs]
+        self.dictionary = ActorDictionary.load(extra_dirs=extra)
+        self.rules = Rules.load(extra)
+        self.nlp = load_model()
+        self.matcher = PhraseMatcher(self.nlp.vocab, attr="ORTH")
+        for alias in self.dictionary.pattern_texts:
+            self.matcher.add(alias, [self.nlp.make_doc(alias)])
+        self.mentions = MentionFinder(self.dictionary, self.matcher)
+        self.sentences = SentenceCoder(self.rules, self.dictionary)
+        files = [p for d in [DATA_DIR, *extra] for p in Path(d).glob("*.tsv")]
+        code_files = sorted(Path(__file__).parent.glob("*.py"))
+        self.version = f"{__version__}+{_data_version(files + code_files)}+{model_version()}"
+
+    def code(self, doc: Document) -> list[dict]:
+        """All events of one document, in text order, repeats merged."""
+        with self.nlp.memory_zone():
+            return self._code(doc)
+
+    def _code(self, doc: Document) -> list[dict]:
+        anchor = _parse_date(doc.published)
+        sents = split(doc.text, self.nlp)
+        tdocs = [self.nlp.make_doc(s.text) for s in sents]
+        has_actor = [bool(self.matcher(d)) for d in tdocs]
+        chosen = select(sents, self.rules.forms, has_actor)
+        parsed = {s.index: s.doc for s in parse(chosen, self.nlp)}
+        memory = Memory(doc_speaker=document_speaker(doc.source, doc.url, self.nlp, self.matcher, self.dictionary,
+                                                     self.rules, anchor))
+        memory = replace(memory, speaker=memory.doc_speaker)
+        dctx = DateContext(anchor)
+        events: list[dict] = []
+        for s, tdoc in zip(sents, tdocs, strict=True):
+            if s.first_in_paragraph:
+                code, is_label = label_speaker(s.text, self.nlp, self.matcher, self.dictionary,
+                                               dict(memory.persons), anchor)
+                if is_label:
+                    speaker = code or None
+                    addressee = memory.speaker if speaker and memory.speaker != speaker else memory.addressee
+                    memory = replace(memory, speaker=speaker, addressee=addressee)
+            pdoc = parsed.get(s.index)
+            mentions, memory = self.mentions.find(pdoc if pdoc is not None else tdoc, s.start, anchor, memory)
+            dates = find_dates(s.text, dctx, future_hint=bool(_FUTURE_HINT.search(s.text)))
+            if pdoc is not None:
+                cands, memory = self.sentences.code(pdoc, s.start, mentions, memory, dates, anchor)
+                for c in cands:
+                    events.extend(to_events(doc.id, c))
+            codes = [c for m in mentions for c in codes_of(m, self.dictionary) if m.kind not in ("capital",)
+                     or True]
+            memory = memory.with_codes(codes)
+        return dedupe(events)
+
+
+def code_documents(docs: Iterable[Document], coder: Coder | None = None) -> Iterator[tuple[Document, list[dict]]]:
+    """Stream (document, events) pairs; the coder is built once."""
+    coder = coder or Coder()
+    for doc in docs:
+        yield doc, coder.code(doc)

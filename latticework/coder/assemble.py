@@ -1,0 +1,122 @@
+"""Stage 6, events: triggers with their resolved slots become ontology events.
+
+Per trigger: the frame maps slots to actors and targets; the ontology's rules then apply — a pledge
+absorbs the act it governs unless that act has its own time (rule 3), an event noun carried by a
+trigger verb of the same type is that verb's event, an arms contract is a transfer (rule 4), lists
+of partners of plural deals are one event per partner (rule 1), and repeats within a document merge.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+from latticework.coder.rules import Frame
+from latticework.intervals import to_interval
+
+SYMMETRIC = {"CONSULT", "AGREE", "COOPERATE"}
+
+
+@dataclass
+class Candidate:
+    """An event before assembly: the trigger, its frame and everything the attribute stages found."""
+
+    trigger_i: int
+    trigger_text: str
+    trigger_char: int  # offset in the document
+    frame: Frame
+    actors: list[str]
+    targets: list[str]
+    date: str | None
+    own_date: bool
+    status: str
+    hedged: bool
+    location: dict | None
+    framework: str | None
+    sentence: tuple[int, int, str]  # start, end, text
+    governed_by: int | None = None  # trigger index of a pledge/verb that governs this one
+    carrier: int | None = None  # token index of the verb carrying an event noun
+    plural: bool = False
+    partners: list[list[str]] = field(default_factory=list)  # conjoined partner groups of the with-slot
+    noun: bool = False
+    confidence: float = 0.8
+
+
+def event_id(doc_id: str, c: Candidate, actors: list[str], targets: list[str]) -> str:
+    key = f"{doc_id}|{c.sentence[0]}|{c.trigger_char}|{c.frame.type}|{','.join(actors)}|{','.join(targets)}"
+    return hashlib.sha1(key.encode()).hexdigest()[:16]
+
+
+def to_events(doc_id: str, c: Candidate) -> list[dict]:
+    """One candidate as one or more ontology events (one per partner for a list of separate deals)."""
+    f = c.frame
+    actors = sorted(dict.fromkeys(c.actors))
+    targets = sorted(dict.fromkeys(t for t in c.targets if t not in actors))
+    if f.type in SYMMETRIC:
+        actors, targets = sorted(set(actors) | set(targets)), []
+    groups = [(actors, targets)]
+    if f.type in SYMMETRIC and c.plural and len(c.partners) >= 2:
+        side = [a for a in actors if not any(a in p for p in c.partners)]
+        if side:
+            groups = [(sorted(set(side) | set(p)), []) for p in c.partners]
+    if f.type == "AID" and (len(actors) > 1 or len(targets) > 1) and actors and targets:
+        groups = [([a], [t]) for a in actors for t in targets]
+    out = []
+    for acts, tgts in groups:
+        out.append({
+            "event_id": event_id(doc_id, c, acts, tgts), "doc_id": doc_id, "type": f.type, "mode": f.mode,
+            "framework": c.framework, "date": c.date, "status": c.status, "hedged": c.hedged, "location": c.location,
+            "evidence": {"text": c.sentence[2], "start": c.sentence[0], "end": c.sentence[1]},
+            "confidence": round(c.confidence, 2), "cameo": f.cameo, "trigger": c.trigger_text,
+            "actors": acts, "targets": tgts,
+        })
+    return out
+
+
+def _days_apart(a: str | None, b: str | None) -> int:
+    if not a or not b:
+        return 0
+    ia, ib = to_interval(a), to_interval(b)
+    if ia is None or ib is None:
+        return 10**6
+    if ia[1] < ib[0]:
+        return (ib[0] - ia[1]).days
+    if ib[1] < ia[0]:
+        return (ia[0] - ib[1]).days
+    return 0
+
+
+def dedupe(events: list[dict]) -> list[dict]:
+    """Merge reports of the same event within a document: same type, mode and parties, dates compatible.
+
+    A visit during which a meeting is reported is the meeting; a dated report beats an undated one."""
+    out: list[dict] = []
+    for ev in events:
+        same = None
+        for i, o in enumerate(out):
+            if o["type"] != ev["type"] or o["actors"] != ev["actors"] or o["targets"] != ev["targets"]:
+                continue
+            modes = {o["mode"], ev["mode"]}
+            if o["mode"] != ev["mode"] and modes != {"visit", "meeting"}:
+                continue
+            if _days_apart(o["date"], ev["date"]) > (7 if len(modes) == 2 else 0):
+                continue
+            if o["status"] != ev["status"] and o["date"] and ev["date"]:
+                continue
+            same = i
+            break
+        if same is None:
+            out.append(ev)
+            continue
+        o = out[same]
+        keep = o
+        if ev["mode"] == "meeting" and o["mode"] == "visit":
+            keep = ev
+        elif o["date"] is None and ev["date"] is not None:
+            keep = ev
+        merged = dict(keep)
+        merged["confidence"] = max(o["confidence"], ev["confidence"])
+        merged["location"] = keep["location"] or o["location"] or ev["location"]
+        merged["framework"] = keep["framework"] or o["framework"] or ev["framework"]
+        out[same] = merged
+    return out

@@ -1,0 +1,160 @@
+"""Stage 5, attributes: each a small function over the trigger and the verbs that govern it.
+
+Date (the date expression whose parse path reaches this trigger first), status (future auxiliaries,
+governing verbs of intention, dates after publication), negation, hedging, location and framework.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from spacy.tokens import Doc, Token
+
+from latticework.actors import Mention
+from latticework.coder.arguments import is_verbal
+from latticework.coder.rules import Rules
+from latticework.dates import DateMention
+from latticework.dates import is_after
+
+FUTURE_AUX = {"will", "shall", "'ll", "wo", "would"}
+FUTURE_ADJ = {"upcoming", "planned", "proposed", "future", "forthcoming", "next", "scheduled", "prospective"}
+LOCATION_PREPS = ("in", "at", "near", "off", "aboard", "inside", "outside", "on")
+
+
+def governors(t: Token, limit: int = 4) -> list[Token]:
+    """The verbs above a trigger within its sentence, nearest first, up through control and complements."""
+    out: list[Token] = []
+    cur = t
+    for _ in range(limit):
+        if cur.dep_ in ("ROOT",) or cur.head is cur:
+            break
+        if cur.dep_ not in ("xcomp", "ccomp", "dobj", "pobj", "prep", "conj", "advcl", "pcomp", "nsubjpass",
+                            "acl", "attr", "oprd", "nsubj", "appos", "compound", "relcl"):
+            break
+        if cur.dep_ == "relcl":
+            break
+        cur = cur.head
+        if is_verbal(cur):
+            out.append(cur)
+    return out
+
+
+def _own_aux(v: Token) -> set[str]:
+    return {c.lower_ for c in v.children if c.dep_ in ("aux", "auxpass")}
+
+
+def is_planned(t: Token, govs: list[Token], when: str | None, anchor: date | None, rules: Rules) -> bool:
+    """Reported as to come: "will sign", "plans to hold", "the upcoming summit", "next month"."""
+    future = rules.classes.get("future", set())
+    carrier = [t, *govs[:1]] if not is_verbal(t) else [t]
+    for v in carrier:
+        aux = _own_aux(v)
+        if aux & FUTURE_AUX or ("to" in aux and {"be"} <= {c.lemma_ for c in v.children if c.dep_ == "auxpass"}):
+            return True
+        if any(c.dep_ == "amod" and c.lower_ in FUTURE_ADJ for c in v.children):
+            return True
+    prev = t
+    for g in govs:
+        # "plans to hold", "agreed to hold", "is set to sign": the event sits under a verb of intention
+        if prev.dep_ in ("xcomp", "ccomp") or (not is_verbal(prev) and prev.head is g and prev.dep_ in ("dobj",)):
+            if g.lemma_.lower() in future and g.lemma_.lower() not in ("say", "confirm"):
+                if prev.dep_ == "xcomp" or g.lemma_.lower() in ("plan", "schedule", "expect", "intend", "propose"):
+                    return True
+            if _own_aux(g) & FUTURE_AUX and prev.dep_ == "xcomp":
+                return True
+        prev = g
+    if when and anchor and is_after(when, anchor):
+        return True
+    return False
+
+
+def is_negated(t: Token, govs: list[Token], rules: Rules) -> bool:
+    """Said not to happen: "did not sign", "refused to join", "no talks", "without meeting"."""
+    negators = rules.classes.get("negator", set())
+    if any(c.dep_ == "neg" for c in t.children) or any(c.dep_ == "det" and c.lower_ == "no" for c in t.children):
+        return True
+    if not is_verbal(t) and govs and any(c.dep_ == "neg" for c in govs[0].children) and t.dep_ == "dobj":
+        return True
+    prev = t
+    for g in govs[:2]:
+        if prev.dep_ in ("xcomp", "dobj") and (g.lemma_.lower() in negators) and g.lemma_.lower() != "deny":
+            return True
+        if prev.dep_ == "xcomp" and any(c.dep_ == "neg" for c in g.children):
+            return True
+        prev = g
+    if t.dep_ == "pcomp" and t.head.lower_ == "without":
+        return True
+    return False
+
+
+def is_hedged(doc: Doc, t: Token, govs: list[Token], rules: Rules, actor_tokens: set[int]) -> bool:
+    """Qualified reports: "reportedly", "according to media", "sources said", modal "could", denials."""
+    hedges = rules.classes.get("hedge", set())
+    sources = rules.classes.get("hedge_source", set())
+    for v in [t, *govs]:
+        for c in v.children:
+            if c.dep_ in ("advmod", "aux") and c.lower_ in hedges and c.lower_ not in ("likely",):
+                return True
+            if c.dep_ == "amod" and c.lower_ in ("alleged", "reported", "purported", "rumoured", "rumored"):
+                return True
+    for tok in doc:
+        low = tok.lower_
+        if low == "according" and tok.i + 2 < len(doc) and doc[tok.i + 1].lower_ == "to":
+            words = {w.lemma_.lower() for w in doc[tok.i + 2:min(len(doc), tok.i + 7)]}
+            if words & sources or any(w.pos_ == "PROPN" and w.i not in actor_tokens
+                                      for w in doc[tok.i + 2:min(len(doc), tok.i + 5)]):
+                return True
+        if tok.lemma_.lower() in ("deny", "allege", "claim", "rumour", "rumor", "speculate") and is_verbal(tok):
+            return True
+        if tok.lemma_.lower() in rules.classes.get("report", set()) and is_verbal(tok):
+            subj = [c for c in tok.children if c.dep_ in ("nsubj", "nsubjpass")]
+            for s in subj:
+                words = {w.lemma_.lower() for w in s.subtree}
+                if words & sources and not (words & {"ministry", "minister", "government", "statement"}):
+                    return True
+    return False
+
+
+def date_of(t: Token, attached: dict[int, list[DateMention]], free: list[DateMention],
+            govs: list[Token]) -> DateMention | None:
+    """The trigger's own date, else the date of a verb above it, else a date of the whole sentence."""
+    for tok in [t, *govs]:
+        own = attached.get(tok.i)
+        if own:
+            return own[0]
+    return free[0] if free else None
+
+
+def attach_dates(doc: Doc, dates: list[DateMention], trigger_ids: set[int]) -> tuple[dict[int, list[DateMention]],
+                                                                                     list[DateMention]]:
+    """Each date goes to the first trigger on its path to the root; dates reaching no trigger are free."""
+    attached: dict[int, list[DateMention]] = {}
+    free: list[DateMention] = []
+    for dm in dates:
+        span = doc.char_span(dm.start, dm.end, alignment_mode="expand")
+        if span is None:
+            continue
+        cur = span.root
+        hit = None
+        for _ in range(12):
+            if cur.i in trigger_ids:
+                hit = cur
+                break
+            if cur.head is cur:
+                break
+            cur = cur.head
+        if hit is None:
+            free.append(dm)
+        else:
+            attached.setdefault(hit.i, []).append(dm)
+    return attached, free
+
+
+def location_of(places: list[Mention]) -> dict | None:
+    """The first place named in a location phrase of the trigger or its carrier."""
+    for m in places:
+        country = m.country if m.kind in ("place", "capital") else m.code
+        if m.kind == "place":
+            country = m.country or None
+        return {"name": m.text, "country": country or None}
+    return None

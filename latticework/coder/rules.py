@@ -1,0 +1,99 @@
+"""The coder's rules as data: frames, the trigger lexicon and word classes (latticework/data/*.tsv).
+
+Nothing here knows English syntax; it only loads and answers look-ups, so that a new phenomenon is a
+row in a file. The formats are documented in the files' header comments and in docs/coding.md.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from latticework.actors import DATA_DIR, read_tsv
+
+
+@dataclass(frozen=True)
+class Frame:
+    name: str
+    type: str
+    mode: str
+    cameo: str
+    slots: dict[str, str]  # slot -> role (A, T, L, W)
+    min_parties: int
+    needs: str | None
+    flags: frozenset[str]
+    solo: str | None = None  # frame to use when only one party is found
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One lexicon row: a lemma (or phrase of lemmas) that can name an event of a frame."""
+
+    lemmas: tuple[str, ...]
+    pos: str
+    frame: str
+    needs: str | None
+    obj: str | None
+    prt: str | None
+
+
+@dataclass
+class Rules:
+    frames: dict[str, Frame]
+    entries: dict[str, list[Entry]]  # first lemma -> entries
+    classes: dict[str, set[str]]
+    forms: frozenset[str]  # surface forms for the cheap first pass
+    files: list[Path] = field(default_factory=list)
+
+    @classmethod
+    def load(cls, dirs: Iterable[Path] = ()) -> Rules:
+        """Shipped rules, extended by any lexicon.tsv / frames.tsv / wordclasses.tsv in `dirs`."""
+        frames: dict[str, Frame] = {}
+        entries: dict[str, list[Entry]] = defaultdict(list)
+        classes: dict[str, set[str]] = defaultdict(set)
+        forms: set[str] = set()
+        files: list[Path] = []
+        for d in [DATA_DIR, *[Path(x) for x in dirs]]:
+            if (d / "frames.tsv").exists():
+                files.append(d / "frames.tsv")
+                for r in read_tsv(d / "frames.tsv"):
+                    flags = {f for f in r["flags"].split(",") if f and f != "-"}
+                    solo = next((f.split("=", 1)[1] for f in flags if f.startswith("solo=")), None)
+                    slots = dict(s.split("=", 1) for s in r["slots"].split(",") if "=" in s)
+                    frames[r["frame"]] = Frame(r["frame"], r["type"], r["mode"], r["cameo"], slots,
+                                               int(r["min"]), None if r["needs"] in ("", "-") else r["needs"],
+                                               frozenset(flags), solo)
+            if (d / "wordclasses.tsv").exists():
+                files.append(d / "wordclasses.tsv")
+                for r in read_tsv(d / "wordclasses.tsv"):
+                    classes[r["class"]].update(w.strip().lower() for w in r["words"].split("|") if w.strip())
+            if (d / "lexicon.tsv").exists():
+                files.append(d / "lexicon.tsv")
+                for r in read_tsv(d / "lexicon.tsv"):
+                    flags = dict((f.split("=", 1) + [""])[:2] for f in r["flags"].split(",") if f and f != "-")
+                    lemmas = tuple(r["lemma"].lower().split())
+                    e = Entry(lemmas, r["pos"].upper(), r["frame"], flags.get("needs"), flags.get("obj"),
+                              flags.get("prt"))
+                    entries[lemmas[0]].append(e)
+                    forms.update(inflections(lemmas[0]))
+                    forms.update(f.lower() for f in flags.get("forms", "").split("|") if f)
+        return cls(frames, dict(entries), dict(classes), frozenset(forms), files)
+
+    def in_class(self, name: str, words: Iterable[str]) -> bool:
+        """Whether any of `words` (lemmas or lower-cased forms, or 'a b' phrases) belongs to the class."""
+        members = self.classes.get(name, set())
+        return any(w in members for w in words)
+
+
+def inflections(lemma: str) -> set[str]:
+    """Regular English inflections of a lemma, enough for the first pass to notice a candidate."""
+    out = {lemma, lemma + "s", lemma + "es", lemma + "ed", lemma + "d", lemma + "ing"}
+    if lemma.endswith("e"):
+        out |= {lemma[:-1] + "ing"}
+    if lemma.endswith("y") and len(lemma) > 2 and lemma[-2] not in "aeiou":
+        out |= {lemma[:-1] + "ies", lemma[:-1] + "ied"}
+    if len(lemma) > 2 and lemma[-1] not in "aeiouwxy" and lemma[-2] in "aeiou" and lemma[-3] not in "aeiou":
+        out |= {lemma + lemma[-1] + "ed", lemma + lemma[-1] + "ing"}
+    return out

@@ -1,0 +1,381 @@
+"""One parsed sentence to candidate events: triggers (stage 3), slots resolved to actors, attributes."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from datetime import date
+
+from spacy.tokens import Doc, Token
+
+from latticework.actors import TITLE_WORDS, ActorDictionary, Mention
+from latticework.coder.arguments import (
+    ADDRESSEE,
+    IT,
+    NUMBERS,
+    PERSON_PRON,
+    SPEAKER_I,
+    SPEAKER_WE,
+    THEY,
+    Slots,
+    is_verbal,
+    mentions_in,
+    phrase,
+    slots_for,
+)
+from latticework.coder.assemble import Candidate
+from latticework.coder.attributes import (
+    LOCATION_PREPS,
+    attach_dates,
+    date_of,
+    governors,
+    is_hedged,
+    is_negated,
+    is_planned,
+    location_of,
+)
+from latticework.coder.mentions import Memory, codes_of
+from latticework.coder.rules import Entry, Frame, Rules
+from latticework.dates import DateMention
+
+_QUESTION = re.compile(r"^\W*([^:?]{0,80}:\s*)?(did|does|do|will|would|could|can|should|is|are|was|were|has|have|"
+                       r"had|shall|may|might)\b[^?]*\?\s*$", re.I)
+PLACE_KINDS = ("place", "capital")
+
+
+@dataclass
+class Trigger:
+    token: Token
+    entry: Entry
+    frame: Frame
+    end: int  # one past the last token of the phrase
+
+
+def find_triggers(doc: Doc, rules: Rules, mention_tokens: set[int]) -> list[Trigger]:
+    """Lexicon lemmas (and phrases of lemmas) in the parse, with the part of speech they need."""
+    out: list[Trigger] = []
+    lemmas = [t.lemma_.lower() for t in doc]
+    lowers = [t.lower_ for t in doc]
+    for t in doc:
+        if t.i in mention_tokens:
+            continue
+        for key in {lemmas[t.i], lowers[t.i]}:
+            for e in rules.entries.get(key, ()):
+                n = len(e.lemmas)
+                if n > 1 and not all(j < len(doc) and e.lemmas[k] in (lemmas[j], lowers[j])
+                                     for k, j in enumerate(range(t.i, t.i + n))):
+                    continue
+                span = doc[t.i:t.i + n]
+                head = span.root
+                verbal = is_verbal(head)
+                if e.pos == "VERB" and not verbal or e.pos == "NOUN" and verbal:
+                    continue
+                if e.pos == "NOUN" and head.pos_ not in ("NOUN", "PROPN", "X", "NUM"):
+                    continue
+                if e.prt and not any(c.dep_ == "prt" and c.lower_ == e.prt for c in head.children):
+                    continue
+                frame = rules.frames.get(e.frame)
+                if frame is None or any(o.token.i == head.i and o.frame.name == frame.name for o in out):
+                    continue
+                out.append(Trigger(head, e, frame, t.i + n))
+    return out
+
+
+def _clause_words(t: Token, slots: Slots) -> set[str]:
+    """Lemmas and forms of the trigger's own phrase: its dependents, minus other clauses."""
+    words: set[str] = set()
+    stack = [t]
+    seen = set()
+    while stack:
+        x = stack.pop()
+        if x.i in seen:
+            continue
+        seen.add(x.i)
+        words.add(x.lemma_.lower())
+        words.add(x.lower_)
+        for c in x.children:
+            if c.dep_ in ("relcl", "ccomp", "advcl", "parataxis") or (c.dep_ == "conj" and is_verbal(c)):
+                continue
+            stack.append(c)
+    for ts in slots.heads.values():
+        for h in ts:
+            for x in h.subtree:
+                words.add(x.lemma_.lower())
+                words.add(x.lower_)
+    if slots.governor is not None:
+        g = slots.governor
+        words.add(g.lemma_.lower())
+        for c in g.children:
+            if c.dep_ in ("dobj", "advmod", "prep", "npadvmod"):
+                for x in c.subtree:
+                    words.add(x.lemma_.lower())
+                    words.add(x.lower_)
+    # two-word class members ("air defence")
+    ordered = [x for x in t.doc]
+    for a, b in zip(ordered, ordered[1:], strict=False):
+        if a.i in seen or b.i in seen:
+            words.add(f"{a.lower_} {b.lower_}")
+    return words
+
+
+@dataclass
+class SentenceCoder:
+    """Everything needed to code one sentence; `code` is a pure function of its arguments."""
+
+    rules: Rules
+    dictionary: ActorDictionary
+
+    def resolve(self, head: Token, mentions: list[Mention], memory: Memory, exclude: set[str]) -> tuple[
+            list[str], list[Mention], list[str], bool]:
+        """Codes of one noun phrase; places; frameworks; whether it is a back-reference."""
+        toks = phrase(head)
+        ms = mentions_in(toks, mentions)
+        codes: list[str] = []
+        places: list[Mention] = []
+        frameworks: list[str] = []
+        for m in ms:
+            if m.kind == "place" or (m.kind == "capital" and head.lower_ in ("capital", "city")):
+                places.append(m)
+                continue
+            if m.kind in ("grouping", "framework"):
+                frameworks.append(m.code)
+            codes.extend(codes_of(m, self.dictionary))
+        low = {t.lower_ for t in toks}
+        ref = False
+        if not codes:
+            group = self.rules.classes.get("group_noun", set())
+            n = next((NUMBERS[t.lower_] for t in toks if t.lower_ in NUMBERS), None)
+            if low & SPEAKER_WE and memory.speaker:
+                codes = [memory.speaker]
+                if n and n >= 2 and memory.addressee:
+                    codes.append(memory.addressee)
+                elif n and n >= 2:
+                    codes += [c for c in reversed(memory.recent) if c != memory.speaker][: n - 1]
+                ref = True
+            elif low & SPEAKER_I and memory.speaker:
+                codes, ref = [memory.speaker], True
+            elif low & ADDRESSEE and memory.addressee:
+                codes, ref = [memory.addressee], True
+            elif head.lemma_.lower() in self.rules.classes.get("counterpart", set()) or low & {"counterpart",
+                                                                                                "counterparts"}:
+                other = [c for c in reversed(memory.recent) if c not in exclude]
+                codes, ref = other[:1], True
+            elif low & THEY or (head.lemma_.lower() in group and (n or low & {"the", "both", "these", "all"})):
+                k = n or max(2, len(memory.last_parties))
+                base = list(memory.last_parties) or list(reversed(memory.recent))[:k][::-1]
+                codes, ref = base[:k] if n else base, True
+                if not codes:
+                    codes = list(reversed(memory.recent))[:k]
+            elif low & IT and head.tag_ == "PRP" or (head.lower_ in ("it", "its")):
+                cand = [c for c in reversed(memory.recent) if c not in exclude]
+                codes, ref = cand[:1], True
+            elif low & PERSON_PRON and memory.last_person:
+                codes, ref = [memory.last_person], True
+            elif head.pos_ == "PROPN":
+                c = memory.person_code(head.text)
+                if c:
+                    codes = [c]
+        return list(dict.fromkeys(codes)), places, frameworks, ref
+
+    def code(self, doc: Doc, offset: int, mentions: list[Mention], memory: Memory, dates: list[DateMention],
+             anchor: date | None) -> tuple[list[Candidate], Memory]:
+        if _QUESTION.match(doc.text):
+            return [], memory
+        mention_tokens = {i for m in mentions for i in range(m.tok_start, m.tok_end)}
+        memory = self._learn_people(doc, mentions, memory)
+        triggers = find_triggers(doc, self.rules, mention_tokens)
+        trigger_ids = {tr.token.i for tr in triggers}
+        attached, free = attach_dates(doc, dates, trigger_ids)
+        scene = self.rules.classes.get("scene", set())
+        out: list[Candidate] = []
+        for tr in triggers:
+            c = self._candidate(doc, offset, tr, mentions, memory, attached, free, anchor, scene, mention_tokens)
+            if c is not None:
+                out.append(c)
+        out = self._combine(out, triggers)
+        if out:
+            last = out[-1]
+            memory = replace(memory, last_parties=tuple(sorted(set(last.actors) | set(last.targets))))
+        return out, memory
+
+    def _learn_people(self, doc: Doc, mentions: list[Mention], memory: Memory) -> Memory:
+        """People named with a title and a state ("Defence Minister X of Y", "Y's minister X") for later."""
+        persons = list(memory.persons)
+        by_tok = {i: m for m in mentions for i in range(m.tok_start, m.tok_end)}
+        for t in doc:
+            if t.pos_ != "PROPN" or t.i in by_tok or t.dep_ == "compound":
+                continue
+            toks = phrase(t)
+            if not any(x.text in TITLE_WORDS or x.lower_ in ("minister", "president", "secretary") for x in toks):
+                continue
+            codes = [c for m in mentions_in(toks, mentions) if m.kind not in PLACE_KINDS
+                     for c in codes_of(m, self.dictionary)]
+            if len(set(codes)) == 1:
+                persons.append((t.text, codes[0]))
+                last = t.text.split()[-1]
+                persons.append((last, codes[0]))
+        people = [m for m in mentions if m.kind in ("official", "surname")]
+        last_person = people[-1].code if people else memory.last_person
+        return replace(memory, persons=tuple(persons[-40:]), last_person=last_person)
+
+    def _candidate(self, doc: Doc, offset: int, tr: Trigger, mentions: list[Mention], memory: Memory,
+                   attached: dict, free: list, anchor: date | None, scene: set[str],
+                   mention_tokens: set[int]) -> Candidate | None:
+        t, frame = tr.token, tr.frame
+        slots = slots_for(t, scene)
+        words = _clause_words(t, slots)
+        needs = tr.entry.needs or frame.needs
+        if needs and not self.rules.in_class(needs, words):
+            return None
+        if tr.entry.obj:
+            objs = slots.heads.get("obj", []) + slots.heads.get("dative", [])
+            obj_words = {x.lemma_.lower() for h in objs for x in phrase(h)}
+            has_actor = any(mentions_in(phrase(h), mentions) for h in objs)
+            if not (self.rules.in_class(tr.entry.obj, obj_words) or (tr.entry.obj == "person" and has_actor)):
+                return None
+        if "person" in frame.flags:
+            subj_words = {x.lemma_.lower() for h in slots.heads.get("subj", []) for x in phrase(h)}
+            subj_person = any(m.kind in ("official", "surname") for h in slots.heads.get("subj", [])
+                              for m in mentions_in(phrase(h), mentions))
+            if not (subj_person or self.rules.in_class("person", subj_words)):
+                return None
+        govs = governors(t)
+        if is_negated(t, govs, self.rules):
+            return None
+        actors: list[str] = []
+        targets: list[str] = []
+        things: list[str] = []
+        places: list[Mention] = []
+        frameworks: list[str] = []
+        partners: list[list[str]] = []
+        refs = 0
+        order = sorted(slots.heads, key=lambda s: s != "subj")  # the subject first: "his counterpart" needs it
+        for slot in order:
+            role = frame.slots.get(slot)
+            for h in slots.heads[slot]:
+                exclude = set(actors)
+                codes, pl, fw, ref = self.resolve(h, mentions, memory, exclude)
+                frameworks += fw
+                if slot in LOCATION_PREPS and role not in ("A", "T"):
+                    places += pl or [m for m in mentions_in(phrase(h), mentions) if m.kind != "organisation"]
+                    continue
+                places += pl
+                if role is None or not codes:
+                    continue
+                refs += ref
+                if role == "A":
+                    actors += codes
+                    if slot in ("with", "obj") and len(codes) >= 1:
+                        partners += self._conjuncts(h, mentions)
+                elif role == "T":
+                    targets += codes
+                elif role == "W":
+                    things += codes
+                elif role == "L":
+                    places += [m for m in mentions_in(phrase(h), mentions)]
+        if frame.type == "AID" and not actors and things:
+            actors = things  # "Turkish drones delivered to Togo": the maker's state supplies
+        actors = list(dict.fromkeys(actors))
+        targets = [x for x in dict.fromkeys(targets) if x not in actors]
+        parties = set(actors) | set(targets)
+        if frame.solo and len(parties) == 1 and not any(c.lower_ in ("joint", "combined", "bilateral", "trilateral")
+                                                       for c in t.children):
+            frame = self.rules.frames[frame.solo]
+        if len(parties) < frame.min_parties:
+            return None
+        if "target_needed" in frame.flags and not targets:
+            return None
+        if frame.type in ("AID",) and not targets:
+            return None
+        dm = date_of(t, attached, free, govs)
+        when = dm.edtf if dm else None
+        if dm is not None and dm.relation in ("since", "until"):
+            when = None
+        planned = is_planned(t, govs, when, anchor, self.rules)
+        actor_toks = mention_tokens
+        hedged = is_hedged(doc, t, govs, self.rules, actor_toks)
+        location = location_of([p for p in places if p.kind in ("place", "capital", "name", "short")])
+        if location is None:
+            for g in govs[:1]:
+                for c in g.children:
+                    if c.dep_ == "prep" and c.lower_ in ("in", "at"):
+                        pm = [m for h in c.children for m in mentions_in(phrase(h), mentions)]
+                        location = location_of([m for m in pm if m.kind in ("place", "capital", "name", "short")])
+        framework = frameworks[0] if frameworks else None
+        start = offset
+        conf = 0.85 - 0.1 * refs - (0.1 if not is_verbal(t) else 0)
+        return Candidate(t.i, doc[t.i:tr.end].text, offset + t.idx, frame, actors, targets, when,
+                         bool(dm and dm in attached.get(t.i, [])), "planned" if planned else "occurred", hedged,
+                         location, framework, (start, start + len(doc.text), doc.text),
+                         carrier=slots.governor.i if slots.governor is not None else None,
+                         plural=t.tag_ in ("NNS", "NNPS") or any(
+                             h.tag_ in ("NNS", "NNPS") and h.lemma_.lower() in self.rules.classes.get("document", set())
+                             for h in slots.heads.get("obj", [])),
+                         partners=partners, noun=not is_verbal(t), confidence=max(0.3, conf))
+
+    def _conjuncts(self, h: Token, mentions: list[Mention]) -> list[list[str]]:
+        """Conjoined partners in one slot ("with A, B and C"), each as its own group of codes."""
+        heads = [h]
+        for x in h.subtree:
+            if x.dep_ == "conj" and x.head in heads:
+                heads.append(x)
+        if len(heads) < 2:
+            return []
+        groups = []
+        for x in heads:
+            ms = [m for m in mentions if m.tok_start <= x.i < m.tok_end or (x.i in {c.i for c in x.children
+                                                                                       if c.dep_ == "compound"})]
+            if not ms:
+                ms = [m for m in mentions if x.left_edge.i <= m.tok_start and m.tok_end - 1 <= x.i]
+            codes = [c for m in ms for c in codes_of(m, self.dictionary)]
+            if codes:
+                groups.append(codes)
+        return groups if len(groups) >= 2 else []
+
+    def _combine(self, cands: list[Candidate], triggers: list[Trigger]) -> list[Candidate]:
+        """Rules across triggers of one sentence: carried nouns, rule 3 and rule 4."""
+        by_i = {c.trigger_i: c for c in cands}
+        doc_tokens = {tr.token.i: tr.token for tr in triggers}
+        drop: set[int] = set()
+        for c in cands:
+            tok = doc_tokens[c.trigger_i]
+            # an event noun carried by a trigger verb of the same type is that verb's event
+            if c.noun and c.carrier is not None and c.carrier in by_i and c.carrier != c.trigger_i:
+                v = by_i[c.carrier]
+                if v.frame.type == c.frame.type:
+                    v.actors = list(dict.fromkeys(v.actors + c.actors))
+                    v.targets = list(dict.fromkeys(v.targets + c.targets))
+                    v.date = v.date or c.date
+                    v.plural = v.plural or c.plural
+                    v.partners = v.partners or c.partners
+                    v.location = v.location or c.location
+                    drop.add(c.trigger_i)
+                    continue
+            # rule 3: a pledge governing an act
+            for g in governors(tok):
+                p = by_i.get(g.i)
+                if p is None or "pledge" not in p.frame.flags or p.trigger_i == c.trigger_i:
+                    continue
+                if c.own_date and c.date:
+                    c.status = "planned"
+                    drop.add(p.trigger_i)
+                else:
+                    drop.add(c.trigger_i)
+                    p.actors = list(dict.fromkeys(p.actors + c.actors + c.targets))
+                break
+        # rule 4: an arms contract is a transfer, not a signing
+        aid = [c for c in cands if c.frame.type == "AID" and c.trigger_i not in drop]
+        for c in cands:
+            if c.frame.type == "AGREE" and c.frame.mode == "sign" and aid:
+                if any(set(a.actors + a.targets) & set(c.actors) for a in aid):
+                    drop.add(c.trigger_i)
+        # the same frame twice on one pair in one sentence ("talks ... the meeting") is one event
+        out: list[Candidate] = []
+        for c in cands:
+            if c.trigger_i in drop:
+                continue
+            if any(o.frame.type == c.frame.type and o.frame.mode == c.frame.mode and set(o.actors) == set(c.actors)
+                   and set(o.targets) == set(c.targets) and (o.date == c.date or not c.date) for o in out):
+                continue
+            out.append(c)
+        return out

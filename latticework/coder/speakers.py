@@ -1,0 +1,72 @@
+"""Who "I" and "we" are: transcript speaker labels, quotations, and governments' own documents.
+
+A government's readout or transcript (its source names a ministry, a minister or an official site)
+speaks for that government; a label such as "Minister Marles:" or "Q:" sets the speaker of its
+paragraph; inside a sentence, the subject of a reporting verb ("..., Kihara said") speaks.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from spacy.language import Language
+from spacy.matcher import PhraseMatcher
+
+from latticework.actors import ActorDictionary
+from latticework.coder.mentions import codes_of
+from latticework.coder.rules import Rules
+
+_LABEL = re.compile(r"^\s*([A-Z][^:\n]{1,70}?)\s*:\s+\S")
+_DOMAIN_STATE = {"gov.uk": "GBR", "gov.au": "AUS", "go.jp": "JPN", "gov.in": "IND", "gov.ph": "PHL",
+                 "go.kr": "KOR", "gov.cn": "CHN", "defense.gov": "USA", "state.gov": "USA", "whitehouse.gov": "USA",
+                 "kremlin.ru": "RUS", "mid.ru": "RUS", "gc.ca": "CAN", "govt.nz": "NZL", "gov.sg": "SGP",
+                 "gouv.fr": "FRA", "bund.de": "DEU", "gov.pl": "POL", "gov.tw": "TWN", "mod.gov": None}
+
+
+def document_speaker(source: str | None, url: str | None, nlp: Language, matcher: PhraseMatcher,
+                     dictionary: ActorDictionary, rules: Rules, when: date | None) -> str | None:
+    """The government a document speaks for, if its source is that government itself."""
+    host = re.sub(r"^https?://", "", url or "").split("/")[0].lower()
+    for suffix, code in _DOMAIN_STATE.items():
+        if code and (host == suffix or host.endswith("." + suffix)):
+            return code
+    text = source or ""
+    if not text:
+        return None
+    low = text.lower()
+    if not any(re.search(rf"\b{re.escape(w)}\b", low) for w in rules.classes.get("gov_source", set())):
+        if not re.search(r"\.gov\b|\bgov\.", low):
+            return None
+    doc = nlp.make_doc(text)
+    for m_id, s, e in matcher(doc):
+        entry = dictionary.resolve(nlp.vocab.strings[m_id], when)
+        if entry and entry.kind not in ("place", "ignore", "surname"):
+            return entry.code
+    for suffix, code in _DOMAIN_STATE.items():
+        if code and suffix in low:
+            return code
+    return None
+
+
+def label_speaker(text: str, nlp: Language, matcher: PhraseMatcher, dictionary: ActorDictionary,
+                  persons: dict[str, str], when: date | None) -> tuple[str | None, bool]:
+    """(code, is_label) for a paragraph that opens with "Speaker Name:"; questions ("Q:") have no code."""
+    m = _LABEL.match(text)
+    if not m or len(m.group(1).split()) > 9:
+        return None, False
+    label = m.group(1)
+    if label.lower() in ("q", "question", "reporter", "journalist", "moderator", "host"):
+        return None, True
+    doc = nlp.make_doc(label)
+    for m_id, s, e in matcher(doc):
+        entry = dictionary.resolve(nlp.vocab.strings[m_id], when)
+        if entry is not None and entry.kind not in ("ignore", "place"):
+            from latticework.actors import Mention
+            codes = codes_of(Mention(0, 0, "", entry.code, entry.kind), dictionary)
+            if codes:
+                return codes[0], True
+    for word in reversed(label.split()):
+        if word in persons:
+            return persons[word], True
+    return None, True
