@@ -20,6 +20,9 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from latticework.intervals import SEASON_MONTHS, coarsest, is_after
+from latticework.intervals import require_interval as to_interval
+
 __all__ = [
     "DateContext",
     "DateMention",
@@ -32,8 +35,6 @@ __all__ = [
 MIN_YEAR, MAX_YEAR = 1900, 2100
 
 SEASON_CODES = {"spring": 21, "summer": 22, "autumn": 23, "fall": 23, "winter": 24}
-# first and last month of each season code; winter ends in February of the next year (month 14)
-SEASON_MONTHS = {21: (3, 5), 22: (6, 8), 23: (9, 11), 24: (12, 14)}
 
 MONTHS = {
     "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4, "apr": 4,
@@ -253,66 +254,13 @@ def _month_add(y: int, m: int, k: int) -> tuple[int, int]:
 
 
 # --------------------------------------------------------------------------- helpers (public)
-
-def to_interval(edtf: str) -> tuple[date, date]:
-    """First and last day an EDTF value covers; seasons as in the reference scorer (winter spans the new year)."""
-    parts = edtf.split("-")
-    try:
-        year = int(parts[0])
-        if len(parts) == 1:
-            return date(year, 1, 1), date(year, 12, 31)
-        month = int(parts[1])
-        if len(parts) == 2 and month in SEASON_MONTHS:
-            first, last = SEASON_MONTHS[month]
-            ly, lm = _month_add(year, 1, last - 1)
-            return date(year, first, 1), _last_day(ly, lm)
-        if len(parts) == 2:
-            return date(year, month, 1), _last_day(year, month)
-        if len(parts) == 3:
-            d = date(year, month, int(parts[2]))
-            return d, d
-    except ValueError:
-        pass
-    raise ValueError(f"not an EDTF date this project uses: {edtf!r}")
-
-
-def _last_day(y: int, m: int) -> date:
-    ny, nm = _month_add(y, m, 1)
-    return date(ny, nm, 1) - timedelta(days=1)
+# EDTF <-> interval arithmetic lives in latticework.intervals; these names are re-exported so that
+# `from latticework.dates import to_interval, coarsest, is_after` keeps working. Here `to_interval`
+# is the raising variant: the dates this module builds are always valid, so a bad one is a bug.
 
 
 def _edtf_day(d: date) -> str:
     return d.isoformat()
-
-
-def coarsest(a: str | None, b: str | None) -> str | None:
-    """The most precise EDTF value that contains both: the common day, month or year, else None.
-
-    Used to coarsen a span (a week, "July 30 to August 2") to something EDTF can say; a season
-    and a month inside it give the season, and None on either side gives None.
-    """
-    if a is None or b is None:
-        return None
-    if a == b:
-        return a
-    ia, ib = to_interval(a), to_interval(b)
-    for cand in (a, b):  # one contains the other (a season holding a month, a year holding a day)
-        ic = to_interval(cand)
-        if ic[0] <= min(ia[0], ib[0]) and ic[1] >= max(ia[1], ib[1]):
-            return cand
-    lo, hi = min(ia[0], ib[0]), max(ia[1], ib[1])
-    if (lo.year, lo.month) == (hi.year, hi.month):
-        return f"{lo.year:04d}-{lo.month:02d}"
-    if lo.year == hi.year:
-        return f"{lo.year:04d}"
-    return None
-
-
-def is_after(edtf: str, anchor: date | None) -> bool:
-    """True when the whole period starts after the anchor (a plan, when the sentence is about it)."""
-    if anchor is None:
-        return False
-    return to_interval(edtf)[0] > anchor
 
 
 # --------------------------------------------------------------------------- resolution

@@ -11,57 +11,19 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from datetime import date
 from pathlib import Path
 from typing import Any
 
+from latticework.intervals import compatible
+
 Event = dict[str, Any]
 
-# EDTF season codes (northern hemisphere): first and last month, months past 12 run into next year
-_SEASON_MONTHS = {21: (3, 5), 22: (6, 8), 23: (9, 11), 24: (12, 14)}
 TIERS_LENIENT = ("exact", "strict", "lenient")
 TIERS_STRICT = ("exact", "strict")
 
 
 class EvalInputError(ValueError):
     """A gold or prediction file that cannot be read; the message names file and line."""
-
-
-# --- dates ---------------------------------------------------------------------------------------
-
-def _last_day(year: int, month: int) -> int:
-    """Ordinal of the last day of a month; `month` may exceed 12 (rolls into following years)."""
-    year, month = year + (month - 1) // 12, (month - 1) % 12 + 1
-    following = date(year + (month == 12), month % 12 + 1, 1)
-    return following.toordinal() - 1
-
-
-def date_span(edtf: Any) -> tuple[int, int] | None:
-    """The days an EDTF value (year, year-month, season, day) covers, as ordinals; None when the
-    value is absent or outside the subset, which then never blocks a match."""
-    if not edtf:
-        return None
-    pieces = str(edtf).split("-")
-    try:
-        year = int(pieces[0])
-        if len(pieces) == 1:
-            return date(year, 1, 1).toordinal(), date(year, 12, 31).toordinal()
-        month = int(pieces[1])
-        if len(pieces) == 2:
-            first, last = _SEASON_MONTHS.get(month, (month, month))
-            return date(year, first, 1).toordinal(), _last_day(year, last)
-        day = date(year, month, int(pieces[2][:2])).toordinal()
-        return day, day
-    except (ValueError, IndexError):
-        return None
-
-
-def dates_compatible(a: Any, b: Any) -> bool:
-    """Two dates agree at the coarser precision when their spans overlap; unknown agrees with all."""
-    sa, sb = date_span(a), date_span(b)
-    if sa is None or sb is None:
-        return True
-    return sa[0] <= sb[1] and sb[0] <= sa[1]
 
 
 # --- matching ------------------------------------------------------------------------------------
@@ -100,16 +62,21 @@ def pair_ok(pred: Event, gold: Event, tier: str) -> bool:
             return False
         if gold.get("date") is not None and pred.get("date") is None:
             return False
-    return dates_compatible(pred.get("date"), gold.get("date"))
+    return compatible(pred.get("date"), gold.get("date"))
 
 
 def match_document(preds: list[Event], golds: list[Event], tiers: tuple[str, ...]) -> dict[int, int]:
     """Maximum bipartite matching gold -> prediction, built tier by tier (tightest first) with
     augmenting paths, required gold before optional, so near-duplicate events pair up with their
-    own counterparts rather than crosswise. Returns {gold index: prediction index}."""
+    own counterparts rather than crosswise. Returns {gold index: prediction index}.
+
+    An optional gold event never keeps a prediction that a required one needs: when a required
+    event finds no augmenting path through a prediction an optional event holds, it takes that
+    prediction and the optional event goes unmatched (the reference scorer's rule, step for step)."""
     pred_to_gold: dict[int, int] = {}
-    order = [gi for gi, g in enumerate(golds) if g.get("required", True)]
-    order += [gi for gi, g in enumerate(golds) if not g.get("required", True)]
+    required = [bool(g.get("required", True)) for g in golds]
+    order = [gi for gi in range(len(golds)) if required[gi]]
+    order += [gi for gi in range(len(golds)) if not required[gi]]
 
     def try_place(gi: int, visited: set[int], tier: str) -> bool:
         for pi, pred in enumerate(preds):
@@ -117,7 +84,9 @@ def match_document(preds: list[Event], golds: list[Event], tiers: tuple[str, ...
                 continue
             visited.add(pi)
             holder = pred_to_gold.get(pi)
-            if holder is None or try_place(holder, visited, tier):
+            # the order of the tests matters: the holder first tries to move elsewhere (which may
+            # mark more predictions visited), and only then may a required event take its place
+            if holder is None or try_place(holder, visited, tier) or (required[gi] and not required[holder]):
                 pred_to_gold[pi] = gi
                 return True
         return False
@@ -196,7 +165,7 @@ _ATTRIBUTE_CHECKS: dict[str, _Check] = {
     "direction": (lambda g: bool(g.get("targets")),
                   lambda g, p: set(p.get("targets") or []) == set(g["targets"])),
     "date": (lambda g: g.get("date") is not None,
-             lambda g, p: p.get("date") is not None and dates_compatible(p["date"], g["date"])),
+             lambda g, p: p.get("date") is not None and compatible(p["date"], g["date"])),
     "location": (lambda g: g.get("location") is not None,
                  lambda g, p: bool(p.get("location")) and p["location"].get("country") == g["location"].get("country")),
 }

@@ -18,7 +18,8 @@ from typing import IO, Any
 
 import pycountry
 
-from latticework.network import date_bounds
+from latticework import ontology
+from latticework.intervals import to_interval
 
 DATA = Path(__file__).parent / "data"
 
@@ -30,34 +31,15 @@ class InterchangeError(ValueError):
 # ------------------------------------------------------------------------------------------------ crosswalk
 
 def cameo_of(e: dict[str, Any]) -> str:
-    """Closest CAMEO code (ONTOLOGY.md table); an event's own `cameo` wins when it has one."""
+    """Closest CAMEO code (ontology table); an event's own `cameo` wins when it has one."""
     if e.get("cameo"):
         return str(e["cameo"])
-    t, m = e.get("type"), e.get("mode")
-    if t == "CONSULT":
-        return {"visit": "042", "call": "041"}.get(m or "", "040")
-    if t == "AGREE":
-        return "0312" if m == "pledge" else "057"
-    if t == "MOBILIZE":
-        return "154" if m == "deployment" else "150"
-    return {"COOPERATE": "062", "AID": "072", "REQUEST": "0212", "ACCUSE": "111", "THREATEN": "138"}.get(t or "", "")
-
-
-_PLOVER_MODE = {
-    ("CONSULT", "visit"): "visit", ("CONSULT", "call"): "phone",
-    ("MOBILIZE", "deployment"): "troops", ("MOBILIZE", "restructure"): "troops",
-    ("MOBILIZE", "buildup"): "weapons", ("MOBILIZE", "show_of_force"): "weapons",
-    ("ACCUSE", "designate_threat"): "disapprove", ("ACCUSE", "criticize"): "disapprove",
-    ("THREATEN", "military"): "violence",
-}
+    return ontology.cameo_code(e.get("type"), e.get("mode"))
 
 
 def plover_of(e: dict[str, Any]) -> tuple[str, str, list[str]]:
     """(PLOVER event type, PLOVER mode, contexts): signing and forming go under SUPPORT, pledges under AGREE."""
-    t, m = e.get("type") or "", e.get("mode")
-    ptype = "SUPPORT" if t == "AGREE" and m in ("sign", "form", None) else t
-    contexts = ["military"] if t in ("COOPERATE", "AID", "MOBILIZE", "THREATEN") or ptype == "SUPPORT" else []
-    return ptype, _PLOVER_MODE.get((t, m or ""), ""), contexts
+    return ontology.plover(e.get("type"), e.get("mode"))
 
 
 def ontology_of_cameo(code: str) -> tuple[str, str | None] | None:
@@ -84,14 +66,10 @@ def ontology_of_cameo(code: str) -> tuple[str, str | None] | None:
     return None
 
 
-_PLOVER_IN = {"CONSULT": "CONSULT", "AGREE": "AGREE", "SUPPORT": "AGREE", "COOPERATE": "COOPERATE", "AID": "AID",
-              "MOBILIZE": "MOBILIZE", "REQUEST": "REQUEST", "ACCUSE": "ACCUSE", "THREATEN": "THREATEN"}
-
-
 def ontology_of_plover(ptype: str, pmode: str, contexts: str) -> tuple[str, str | None] | None:
     """(type, mode) for a PLOVER event; AID counts only in a military context (arms, not disaster relief)."""
     p = ptype.strip().upper()
-    t = _PLOVER_IN.get(p)
+    t = ontology.PLOVER_TO_TYPE.get(p)
     if t is None:
         return None
     mode = (pmode or "").strip().lower()
@@ -164,11 +142,11 @@ def _build(source: str, eid: str, t: str, mode: str | None, a: str | None, b: st
     """One ontology event from a dyadic record: symmetric types list both parties as actors."""
     if a is None:
         return None
-    if t == "MOBILIZE":
+    if t in ontology.UNILATERAL:
         actors, targets = [a], list[str]()
     elif b is None or a == b:
         return None
-    elif t in ("CONSULT", "AGREE", "COOPERATE"):
+    elif t in ontology.SYMMETRIC:
         actors, targets = sorted({a, b}), []
     else:
         actors, targets = [a], [b]
@@ -252,7 +230,7 @@ def write_gdelt(events: Iterable[dict[str, Any]], out: IO[str]) -> int:
     n = 0
     for e in events:
         code = cameo_of(e)
-        b = date_bounds(e.get("date"))
+        b = to_interval(e.get("date"))
         first: date | None = b[0] if b else None
         actors, targets = list(e.get("actors") or []), list(e.get("targets") or [])
         if targets:
@@ -392,11 +370,11 @@ def read_polecat(path: str | Path) -> Iterator[dict[str, Any]]:
             raise InterchangeError(f"{path}:{n}: Event Date {row['Event Date']!r} is not YYYY-MM-DD")
         actors, targets = _codes(row["Actor Country"]), _codes(row["Recipient Country"])
         t, mode = mapped
-        if t in ("CONSULT", "AGREE", "COOPERATE"):
+        if t in ontology.SYMMETRIC:
             actors, targets = sorted(set(actors) | set(targets)), []
             if len(actors) < 2:
                 continue
-        elif t == "MOBILIZE":
+        elif t in ontology.UNILATERAL:
             targets = []
         elif not actors or not targets or set(actors) == set(targets):
             continue
@@ -422,7 +400,7 @@ def write_polecat(events: Iterable[dict[str, Any]], out: IO[str]) -> int:
         actors, targets = list(e.get("actors") or []), list(e.get("targets") or [])
         if not targets and len(actors) > 1:
             actors, targets = actors[:1], actors[1:]
-        b = date_bounds(e.get("date"))
+        b = to_interval(e.get("date"))
         loc = e.get("location") or {}
         r = dict.fromkeys(POLECAT_COLUMNS, "None")
         r.update({

@@ -8,16 +8,13 @@ combines their results. Formulas are in each docstring and in docs/network.md.
 
 from __future__ import annotations
 
-import calendar
 import gc
 import random
-import re
 import warnings
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
 from itertools import combinations
 from pathlib import Path
 from typing import Any
@@ -26,55 +23,37 @@ import igraph as ig
 import leidenalg
 import numpy as np
 
-#: Event types whose parties are ordered (actors → targets); everything else links all parties symmetrically.
-DIRECTED_TYPES = ("AID", "ACCUSE", "THREATEN", "REQUEST")
-SYMMETRIC_TYPES = ("CONSULT", "AGREE", "COOPERATE")
+from latticework import ontology
+from latticework.intervals import to_interval
+
+#: Event types whose parties are ordered (actors → targets), and those that link all parties symmetrically
+#: (from the ontology table; unilateral types make no tie).
+DIRECTED_TYPES = tuple(t for t in ontology.TYPES if t in ontology.DIRECTED)
+SYMMETRIC_TYPES = tuple(t for t in ontology.TYPES if t in ontology.SYMMETRIC)
 #: Sign and size of one event's contribution to a tie. Cooperation is positive, hostility negative;
 #: a signed agreement or joint exercise says more about alignment than a meeting does.
 TYPE_WEIGHTS: dict[str, float] = {
     "CONSULT": 1.0, "AGREE": 2.0, "COOPERATE": 2.0, "AID": 2.0, "REQUEST": 0.5,
     "ACCUSE": -1.0, "THREATEN": -2.0,
 }
-_SYMMETRIC, _DIRECTED = frozenset(SYMMETRIC_TYPES), frozenset(DIRECTED_TYPES)
+_SYMMETRIC, _DIRECTED = ontology.SYMMETRIC, ontology.DIRECTED
 #: Components up to this many actors get an exact frustration index (2^(n-1) bipartitions).
 EXACT_FRUSTRATION_LIMIT = 18
-_SEASONS = {"21": (3, 5), "22": (6, 8), "23": (9, 11), "24": (12, 14)}  # winter runs into next year
 
 
 class NetworkError(ValueError):
     """A bad window or date given by the user; the message is one line."""
 
 
-@lru_cache(maxsize=65536)
-def date_bounds(value: str | None) -> tuple[date, date] | None:
-    """First and last day an EDTF date (`2024`, `2024-07`, `2024-07-28`, season `2024-22`) can mean."""
-    if not value:
-        return None
-    m = re.fullmatch(r"(-?\d{4})(?:-(\d{2})(?:-(\d{2}))?)?", value.strip())
-    if not m:
-        return None
-    y = int(m.group(1))
-    mo, d = m.group(2), m.group(3)
-    try:
-        if mo is None:
-            return date(y, 1, 1), date(y, 12, 31)
-        if mo in _SEASONS:
-            a, b = _SEASONS[mo]
-            by, bm = (y + 1, b - 12) if b > 12 else (y, b)
-            return date(y, a, 1), date(by, bm, calendar.monthrange(by, bm)[1])
-        mi = int(mo)
-        if d is None:
-            return date(y, mi, 1), date(y, mi, calendar.monthrange(y, mi)[1])
-        day = date(y, mi, int(d))
-        return day, day
-    except ValueError:
-        return None
+#: Old name of intervals.to_interval, kept for callers outside the package: the first and last day an
+#: EDTF date can mean (`2024`, `2024-07`, `2024-07-28`, season `2024-22`), or None.
+date_bounds = to_interval
 
 
 def _bound(value: str | None, end: bool) -> date | None:
     if value is None:
         return None
-    b = date_bounds(value)
+    b = to_interval(value)
     if b is None:
         raise NetworkError(f"not a date: {value!r} (use YYYY, YYYY-MM or YYYY-MM-DD)")
     return b[1] if end else b[0]
@@ -94,7 +73,7 @@ def in_window(e: dict[str, Any], since: date | None, until: date | None) -> bool
     """
     if since is None and until is None:
         return True
-    b = date_bounds(e.get("date") or e.get("published"))
+    b = to_interval(e.get("date") or e.get("published"))
     if b is None:
         return False
     return (since is None or b[0] >= since) and (until is None or b[0] <= until)
@@ -251,7 +230,7 @@ def build_network(events: Iterable[dict[str, Any]], since: str | None = None, un
             t = e.get("type") or ""
             w = TYPE_WEIGHTS.get(t, 0.0)
             d = e.get("date")
-            b = date_bounds(d) if d else None
+            b = to_interval(d) if d else None
             day = b[0] if b else None
             mode, fw = e.get("mode"), e.get("framework")
             for s, o, layer in event_pairs(e):
@@ -584,7 +563,7 @@ def series(events: Sequence[dict[str, Any]], windows: Sequence[tuple[str, str]],
 
     dated = []
     for e in events:
-        b = date_bounds(e.get("date") or e.get("published"))
+        b = to_interval(e.get("date") or e.get("published"))
         if b is not None:
             dated.append((b[0], e))
     dated.sort(key=lambda x: x[0])

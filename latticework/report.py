@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from latticework import network as N
+from latticework.intervals import to_interval
 
 #: A hub claim is "supported" when the top hub score leads the runner-up by at least this much.
 HUB_MARGIN = 0.1
@@ -27,12 +28,12 @@ def _windows(since: str | None, until: str | None, events: Sequence[dict[str, An
              months: int) -> list[tuple[str, str]]:
     """Adjacent windows of `months` months covering [since, until] (or the events' date range)."""
     if since is None or until is None:
-        days = [b[0] for e in events if (b := N.date_bounds(e.get("date") or e.get("published")))]
+        days = [b[0] for e in events if (b := to_interval(e.get("date") or e.get("published")))]
         if not days:
             return []
         since = since or f"{min(days):%Y-%m}"
         until = until or f"{max(days):%Y-%m}"
-    lo, hi = N.date_bounds(since), N.date_bounds(until)
+    lo, hi = to_interval(since), to_interval(until)
     if lo is None or hi is None:
         raise N.NetworkError(f"not a date: {since!r} or {until!r}")
     return N.month_windows(f"{lo[0]:%Y-%m}", f"{hi[1]:%Y-%m}", months, months) or [(f"{lo[0]:%Y-%m}", f"{hi[1]:%Y-%m}")]

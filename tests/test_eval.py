@@ -14,7 +14,8 @@ import pytest
 from typer.testing import CliRunner
 
 from latticework.cli import app
-from latticework.evaluate import date_span, dates_compatible, evaluate, load_gold, score
+from latticework.evaluate import evaluate, load_gold, score
+from latticework.intervals import compatible, to_interval
 
 SHARED = Path(__file__).parents[1] / ".." / "shared"
 GOLD = SHARED / "gold" / "seeds.jsonl"
@@ -170,11 +171,12 @@ def test_tier_order_pairs_near_duplicates_with_their_own(tmp_path: Path) -> None
 
 
 def test_edtf_spans() -> None:
-    assert dates_compatible("2023-24", "2024-02-29")  # winter runs into the next year
-    assert not dates_compatible("2023-24", "2024-03-01")
-    assert dates_compatible("2024-22", "2024-08") and not dates_compatible("2024-22", "2024-09-01")
-    assert dates_compatible("2024", "2024-12-31") and not dates_compatible("2024", "2025-01")
-    assert date_span("2024-13") is None and dates_compatible("garbage", "2024")
+    """evaluate compares dates with latticework.intervals (tested in full in test_intervals.py)."""
+    assert compatible("2023-24", "2024-02-29")  # winter runs into the next year
+    assert not compatible("2023-24", "2024-03-01")
+    assert compatible("2024-22", "2024-08") and not compatible("2024-22", "2024-09-01")
+    assert compatible("2024", "2024-12-31") and not compatible("2024", "2025-01")
+    assert to_interval("2024-13") is None and compatible("garbage", "2024")
 
 
 def test_cli_text_output_starts_with_reference_report(tmp_path: Path) -> None:
@@ -213,3 +215,116 @@ def test_bad_gold_and_pred_files_give_one_line(tmp_path: Path) -> None:
     res = CliRunner().invoke(app, ["eval", str(GOLD)])
     assert res.exit_code == 2 and "--docs" in res.stderr
     assert score({}, [])["lenient"]["f1"] == 0.0
+
+
+# --- news-dev: real gold with many optional events -------------------------------------------------
+
+NEWS_DEV = SHARED / "corpus" / "news-dev"
+
+
+def _as_prediction(g: dict[str, Any], doc_id: str, text: str) -> dict[str, Any]:
+    """A gold event as a coder would output it (first acceptable type/mode, evidence from the note)."""
+    p = {k: copy.deepcopy(v) for k, v in g.items() if k not in ("required", "note", "comment")}
+    p.update(doc_id=doc_id, type=g["type"][0] if isinstance(g["type"], list) else g["type"],
+             mode=g["mode"][0] if isinstance(g["mode"], list) else g["mode"])
+    start = max(text.find(g.get("note") or ""), 0)
+    p["evidence"] = {"text": text[start:start + len(g.get("note") or "x")], "start": start,
+                     "end": start + len(g.get("note") or "x")}
+    return p
+
+
+def _competitors(golds: list[dict[str, Any]], doc_id: str, text: str) -> list[tuple[int, int]]:
+    """(optional index, required index) where the optional event's own prediction would also do for
+    the required one: the pairs where 'an optional gold never keeps a prediction a required one needs'
+    decides the score."""
+    from latticework.evaluate import pair_ok
+
+    out = []
+    for oi, o in enumerate(golds):
+        if o.get("required", True):
+            continue
+        p = _as_prediction(o, doc_id, text)
+        out += [(oi, ri) for ri, r in enumerate(golds) if r.get("required", True) and pair_ok(p, r, "lenient")]
+    return out
+
+
+def _news_dev_predictions(seed: int) -> tuple[list[dict[str, Any]], list[tuple[str, int, int]]]:
+    """Perturbed news-dev gold plus contested predictions; returns the rows and the contests set up
+    (doc_id, optional index, required index) where the required event's own prediction was withheld."""
+    rng = random.Random(seed)
+    texts = {d["id"]: d["text"] for d in map(json.loads, (NEWS_DEV / "docs.jsonl").read_text(encoding="utf-8").splitlines()) if d}
+    rows: list[dict[str, Any]] = []
+    contests: list[tuple[str, int, int]] = []
+    for gdoc in load_gold(NEWS_DEV / "gold.jsonl").values():
+        doc_id, golds, text = gdoc["doc_id"], gdoc["events"], texts[gdoc["doc_id"]]
+        contested = [c for c in _competitors(golds, doc_id, text) if rng.random() < 0.6]
+        withheld = {ri for _, ri in contested}
+        offered = {oi for oi, _ in contested}
+        contests += [(doc_id, oi, ri) for oi, ri in contested]
+        for gi, g in enumerate(golds):
+            if gi in withheld:
+                continue  # only the optional event's prediction can cover it
+            if not g.get("required", True) and gi not in offered and rng.random() < 0.5:
+                continue  # optional events are neither required nor penalised: output about half
+            p = _as_prediction(g, doc_id, text)
+            roll = rng.random()
+            if gi in offered:
+                pass  # exact copy: it matches its optional gold at the tightest tier
+            elif roll < 0.12:
+                continue  # dropped
+            elif roll < 0.22:
+                p["type"] = rng.choice(["CONSULT", "AGREE", "COOPERATE", "AID", "ACCUSE", "MOBILIZE"])
+            elif roll < 0.34:  # shift the parties: swap one for another code, or add one
+                parties = p["actors"]
+                if parties and rng.random() < 0.5:
+                    parties[rng.randrange(len(parties))] = rng.choice(CODES)
+                else:
+                    parties.append(rng.choice(CODES))
+            elif roll < 0.44:
+                p["date"] = rng.choice(DATES)
+            elif roll < 0.50:
+                p["actors"], p["targets"] = p["targets"] or p["actors"], p["actors"] if p["targets"] else []
+            elif roll < 0.56:
+                p["status"] = "planned" if p.get("status") == "occurred" else "occurred"
+            elif roll < 0.60:
+                p["mode"] = None
+            rows.append(p)
+            if rng.random() < 0.08:
+                rows.append(copy.deepcopy(p))  # duplicate
+        if rng.random() < 0.4:  # a spurious extra
+            rows.append({"doc_id": doc_id, "type": "CONSULT", "mode": "meeting", "actors": rng.sample(CODES, 2),
+                         "targets": [], "date": rng.choice(DATES), "status": "occurred"})
+    rng.shuffle(rows)
+    return rows, contests
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_numbers_equal_reference_on_news_dev(tmp_path: Path, seed: int) -> None:
+    rows, contests = _news_dev_predictions(seed)
+    assert contests, "the perturbation must set up optional-vs-required contests"
+    pred = _write(tmp_path / "pred.jsonl", rows)
+    gold, docs = NEWS_DEV / "gold.jsonl", NEWS_DEV / "docs.jsonl"
+    ref = _reference(gold, pred, docs)
+    mine = evaluate(gold, pred, docs)
+    _same_numbers(mine, ref)
+    assert len(mine["missed"]) == mine["lenient"]["fn"] and len(mine["spurious"]) == mine["lenient"]["fp"]
+
+
+def test_news_dev_contests_go_to_the_required_event() -> None:
+    """The contested predictions really decide something: in some documents a required event ends up
+    with the prediction made for an optional one, which is then left unmatched (without the rule the
+    optional event would keep it from the exact tier, and both scorers' recall would drop)."""
+    from latticework.evaluate import TIERS_LENIENT, match_document
+
+    rows, contests = _news_dev_predictions(0)
+    gold = load_gold(NEWS_DEV / "gold.jsonl")
+    by_doc: dict[str, list[dict[str, Any]]] = {}
+    for r in rows:
+        by_doc.setdefault(r["doc_id"], []).append(r)
+    taken = 0
+    for doc_id, oi, ri in contests:
+        golds, preds = gold[doc_id]["events"], by_doc.get(doc_id, [])
+        matching = match_document(preds, golds, TIERS_LENIENT)
+        if ri in matching and oi not in matching:
+            taken += 1
+    assert taken > 0
