@@ -26,12 +26,12 @@ from spacy.matcher import PhraseMatcher
 
 from latticework import __version__
 from latticework.actors import DATA_DIR, ActorDictionary
-from latticework.coder.assemble import dedupe, to_events
-from latticework.coder.mentions import Memory, MentionFinder, codes_of
-from latticework.coder.parse import load_model, model_version, parse, select, split
-from latticework.coder.rules import Rules
-from latticework.coder.sentence import SentenceCoder
-from latticework.coder.speakers import document_speaker, label_speaker
+from latticework.syntax.assemble import dedupe, to_events
+from latticework.syntax.mentions import Memory, MentionFinder, codes_of
+from latticework.syntax.parse import load_model, model_version, parse, select, split
+from latticework.syntax.rules import Rules
+from latticework.syntax.sentence import SentenceCoder
+from latticework.syntax.speakers import document_speaker, label_speaker
 from latticework.dates import DateContext, find_dates
 from latticework.ingest import Document
 
@@ -98,7 +98,10 @@ class Coder:
         memory = replace(memory, speaker=memory.doc_speaker)
         dctx = DateContext(anchor)
         events: list[dict] = []
+        context_date = None  # the last date named in the paragraph, for events whose sentence has none
         for s, tdoc in zip(sents, tdocs, strict=True):
+            if s.first_in_paragraph:
+                context_date = None
             if s.first_in_paragraph:
                 code, is_label = label_speaker(s.text, self.nlp, self.matcher, self.dictionary,
                                                dict(memory.persons), anchor)
@@ -112,7 +115,14 @@ class Coder:
             if pdoc is not None:
                 cands, memory = self.sentences.code(pdoc, s.start, mentions, memory, dates, anchor)
                 for c in cands:
-                    events.extend(to_events(doc.id, c))
+                    if c.date is None and not dates and context_date is not None:
+                        c.date = context_date
+                    for ev in to_events(doc.id, c):
+                        ev["evidence"]["text"] = doc.text[ev["evidence"]["start"]:ev["evidence"]["end"]]
+                        events.append(ev)
+            explicit = [d for d in dates if d.relation not in ("since", "until")]
+            if explicit:
+                context_date = explicit[-1].edtf
             codes = [c for m in mentions for c in codes_of(m, self.dictionary) if m.kind not in ("capital",)
                      or True]
             memory = memory.with_codes(codes)

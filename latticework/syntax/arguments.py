@@ -32,6 +32,8 @@ ADDRESSEE = {"you", "your", "yours"}
 THEY = {"they", "them", "their", "theirs", "themselves"}
 IT = {"it", "its"}
 PERSON_PRON = {"he", "him", "his", "she", "her", "hers"}
+PERSON_HEADS = {"counterpart", "minister", "leader", "official", "delegation", "president", "secretary", "chief",
+                "representative", "envoy", "diplomat", "commander", "general", "admiral", "each"}
 NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5, "both": 2, "2": 2, "3": 3, "4": 4}
 
 
@@ -55,6 +57,8 @@ def phrase(head: Token) -> list[Token]:
             take = c.dep_ in NP_DEPS and not (c.dep_ == "conj" and is_verbal(c))
             if c.dep_ == "prep" and c.lower_ == "of" and t.lower_ not in PLACE_HEADS:
                 take = True
+            if c.dep_ == "prep" and c.lower_ == "from" and t.lemma_.lower() in PERSON_HEADS:
+                take = True  # "counterparts from the Philippines and Indonesia"
             if c.dep_ == "pobj" and t.dep_ == "prep" and t.lower_ == "of":
                 take = True
             if take:
@@ -124,6 +128,8 @@ def _verb_slots(v: Token, s: Slots, *, as_carrier: bool) -> None:
     for c in v.children:
         if c.dep_ == "dobj" and not as_carrier:
             s.add("obj", [c])
+        elif c.dep_ == "dobj":
+            s.add("carrier_obj", [c])
         elif c.dep_ in ("attr", "oprd") and not as_carrier:
             s.add("obj", [c])
         elif c.dep_ == "dative":

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
-from latticework.coder.rules import Frame
+from latticework.syntax.rules import Frame
 from latticework.intervals import to_interval
 
 SYMMETRIC = {"CONSULT", "AGREE", "COOPERATE"}
@@ -40,6 +40,7 @@ class Candidate:
     partners: list[list[str]] = field(default_factory=list)  # conjoined partner groups of the with-slot
     noun: bool = False
     confidence: float = 0.8
+    distributive: bool = False  # "each", "separately", "bilateral": one event per partner
 
 
 def event_id(doc_id: str, c: Candidate, actors: list[str], targets: list[str]) -> str:
@@ -55,7 +56,7 @@ def to_events(doc_id: str, c: Candidate) -> list[dict]:
     if f.type in SYMMETRIC:
         actors, targets = sorted(set(actors) | set(targets)), []
     groups = [(actors, targets)]
-    if f.type in SYMMETRIC and c.plural and len(c.partners) >= 2:
+    if f.type in SYMMETRIC and (c.plural or c.distributive) and len(c.partners) >= 2:
         side = [a for a in actors if not any(a in p for p in c.partners)]
         if side:
             groups = [(sorted(set(side) | set(p)), []) for p in c.partners]

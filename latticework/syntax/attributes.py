@@ -11,8 +11,8 @@ from datetime import date
 from spacy.tokens import Doc, Token
 
 from latticework.actors import Mention
-from latticework.coder.arguments import is_verbal
-from latticework.coder.rules import Rules
+from latticework.syntax.arguments import is_verbal
+from latticework.syntax.rules import Rules
 from latticework.dates import DateMention
 from latticework.dates import is_after
 
@@ -153,8 +153,6 @@ def attach_dates(doc: Doc, dates: list[DateMention], trigger_ids: set[int]) -> t
 def location_of(places: list[Mention]) -> dict | None:
     """The first place named in a location phrase of the trigger or its carrier."""
     for m in places:
-        country = m.country if m.kind in ("place", "capital") else m.code
-        if m.kind == "place":
-            country = m.country or None
+        country = (m.country or None) if m.kind == "place" else m.code
         return {"name": m.text, "country": country or None}
     return None

@@ -37,6 +37,7 @@ class Entry:
     needs: str | None
     obj: str | None
     prt: str | None
+    xcomp: bool | None = None  # True: needs a to-infinitive ("called on X to ..."); False: must have none
 
 
 @dataclass
@@ -74,8 +75,9 @@ class Rules:
                 for r in read_tsv(d / "lexicon.tsv"):
                     flags = dict((f.split("=", 1) + [""])[:2] for f in r["flags"].split(",") if f and f != "-")
                     lemmas = tuple(r["lemma"].lower().split())
+                    xcomp = True if "xcomp" in flags else False if "noxcomp" in flags else None
                     e = Entry(lemmas, r["pos"].upper(), r["frame"], flags.get("needs"), flags.get("obj"),
-                              flags.get("prt"))
+                              flags.get("prt"), xcomp)
                     entries[lemmas[0]].append(e)
                     forms.update(inflections(lemmas[0]))
                     forms.update(f.lower() for f in flags.get("forms", "").split("|") if f)

@@ -9,7 +9,7 @@ from datetime import date
 from spacy.tokens import Doc, Token
 
 from latticework.actors import TITLE_WORDS, ActorDictionary, Mention
-from latticework.coder.arguments import (
+from latticework.syntax.arguments import (
     ADDRESSEE,
     IT,
     NUMBERS,
@@ -23,8 +23,8 @@ from latticework.coder.arguments import (
     phrase,
     slots_for,
 )
-from latticework.coder.assemble import Candidate
-from latticework.coder.attributes import (
+from latticework.syntax.assemble import Candidate
+from latticework.syntax.attributes import (
     LOCATION_PREPS,
     attach_dates,
     date_of,
@@ -34,8 +34,8 @@ from latticework.coder.attributes import (
     is_planned,
     location_of,
 )
-from latticework.coder.mentions import Memory, codes_of
-from latticework.coder.rules import Entry, Frame, Rules
+from latticework.syntax.mentions import Memory, codes_of
+from latticework.syntax.rules import Entry, Frame, Rules
 from latticework.dates import DateMention
 
 _QUESTION = re.compile(r"^\W*([^:?]{0,80}:\s*)?(did|does|do|will|would|could|can|should|is|are|was|were|has|have|"
@@ -72,6 +72,8 @@ def find_triggers(doc: Doc, rules: Rules, mention_tokens: set[int]) -> list[Trig
                     continue
                 if e.pos == "NOUN" and head.pos_ not in ("NOUN", "PROPN", "X", "NUM"):
                     continue
+                if e.xcomp is not None and e.xcomp != any(c.dep_ == "xcomp" for c in head.children):
+                    continue
                 if e.prt and not any(c.dep_ == "prt" and c.lower_ == e.prt for c in head.children):
                     continue
                 frame = rules.frames.get(e.frame)
@@ -79,6 +81,29 @@ def find_triggers(doc: Doc, rules: Rules, mention_tokens: set[int]) -> list[Trig
                     continue
                 out.append(Trigger(head, e, frame, t.i + n))
     return out
+
+
+def _clause_tokens(t: Token) -> list[Token]:
+    """The trigger's clause: its dependents, minus other clauses and location phrases."""
+    out = []
+    root = t
+    if not is_verbal(t) and t.head is not t and is_verbal(t.head) and t.dep_ in ("dobj", "nsubjpass", "nsubj"):
+        root = t.head
+    stack = [root]
+    while stack:
+        x = stack.pop()
+        out.append(x)
+        for c in x.children:
+            if c.dep_ in ("relcl", "ccomp", "advcl", "parataxis", "acl") or (c.dep_ == "conj" and is_verbal(c)):
+                continue
+            if c.dep_ == "prep" and c.lower_ in ("in", "at", "near", "off", "against", "on", "during", "amid"):
+                continue
+            stack.append(c)
+    return out
+
+
+def mention_place_tokens(x: Token, mentions: list[Mention]) -> set[int]:
+    return set()
 
 
 def _clause_words(t: Token, slots: Slots) -> set[str]:
@@ -181,6 +206,8 @@ class SentenceCoder:
              anchor: date | None) -> tuple[list[Candidate], Memory]:
         if _QUESTION.match(doc.text):
             return [], memory
+        words = {t.lemma_.lower() for t in doc} | {t.lower_ for t in doc}
+        civil = self.rules.in_class("civil", words) and not self.rules.in_class("security", words)
         mention_tokens = {i for m in mentions for i in range(m.tok_start, m.tok_end)}
         memory = self._learn_people(doc, mentions, memory)
         triggers = find_triggers(doc, self.rules, mention_tokens)
@@ -190,7 +217,7 @@ class SentenceCoder:
         out: list[Candidate] = []
         for tr in triggers:
             c = self._candidate(doc, offset, tr, mentions, memory, attached, free, anchor, scene, mention_tokens)
-            if c is not None:
+            if c is not None and not (civil and c.frame.type in ("CONSULT", "AGREE", "COOPERATE")):
                 out.append(c)
         out = self._combine(out, triggers)
         if out:
@@ -242,6 +269,10 @@ class SentenceCoder:
         govs = governors(t)
         if is_negated(t, govs, self.rules):
             return None
+        if not is_verbal(t) and slots.governor is None and any(
+                c.dep_ == "det" and c.lower_ in ("the", "this", "these", "those", "such", "that") for c in t.children) \
+                and not any(slots.heads.get(k) for k in ("poss", "mod", "with", "between", "among", "of", "by")):
+            return None  # "the talks", "such exercises": a reference back to an event, not a new one
         actors: list[str] = []
         targets: list[str] = []
         things: list[str] = []
@@ -273,6 +304,23 @@ class SentenceCoder:
                     things += codes
                 elif role == "L":
                     places += [m for m in mentions_in(phrase(h), mentions)]
+        if frame.type in ("ACCUSE", "THREATEN", "REQUEST") and not targets:
+            # "threatened military intervention in Niger": the target sits deeper in the object
+            for h in slots.heads.get("obj", []):
+                for x in h.subtree:
+                    for m in mentions_in([x], mentions):
+                        if m.kind not in ("place",):
+                            targets += [c for c in codes_of(m, self.dictionary) if c not in actors]
+        if frame.type in ("CONSULT", "AGREE", "COOPERATE") and len(set(actors)) == 1 and frame.min_parties >= 2:
+            # an agentless passive or a loose attachment: the other parties named in the trigger's clause
+            for x in _clause_tokens(t):
+                for m in mentions_in([x], mentions):
+                    if m.kind in ("place", "capital") or x.i in mention_place_tokens(x, mentions):
+                        continue
+                    actors += [c for c in codes_of(m, self.dictionary)]
+            refs += 1
+            if len(set(actors)) == 1 and actors[0] in memory.last_parties and len(memory.last_parties) == 2:
+                actors = list(memory.last_parties)  # the pair the paragraph is about
         if frame.type == "AID" and not actors and things:
             actors = things  # "Turkish drones delivered to Togo": the maker's state supplies
         actors = list(dict.fromkeys(actors))
@@ -288,6 +336,9 @@ class SentenceCoder:
         if frame.type in ("AID",) and not targets:
             return None
         dm = date_of(t, attached, free, govs)
+        if "dated" in frame.flags and not (attached.get(t.i) or any(
+                c.like_num and len(c.text) == 4 for c in t.children)):
+            return None  # "the agreement" is an event only with a date of its own ("the 2014 agreement")
         when = dm.edtf if dm else None
         if dm is not None and dm.relation in ("since", "until"):
             when = None
@@ -311,7 +362,10 @@ class SentenceCoder:
                          plural=t.tag_ in ("NNS", "NNPS") or any(
                              h.tag_ in ("NNS", "NNPS") and h.lemma_.lower() in self.rules.classes.get("document", set())
                              for h in slots.heads.get("obj", [])),
-                         partners=partners, noun=not is_verbal(t), confidence=max(0.3, conf))
+                         partners=partners, noun=not is_verbal(t), confidence=max(0.3, conf),
+                         distributive=any(x.lower_ in ("each", "respectively", "separately", "separate", "bilateral")
+                                          for h in slots.heads.get("with", []) + slots.heads.get("obj", []) + [t]
+                                          for x in [h, *h.children]))
 
     def _conjuncts(self, h: Token, mentions: list[Mention]) -> list[list[str]]:
         """Conjoined partners in one slot ("with A, B and C"), each as its own group of codes."""
@@ -342,6 +396,12 @@ class SentenceCoder:
             # an event noun carried by a trigger verb of the same type is that verb's event
             if c.noun and c.carrier is not None and c.carrier in by_i and c.carrier != c.trigger_i:
                 v = by_i[c.carrier]
+                light = self.rules.classes.get("light", set())
+                if v.frame.type != c.frame.type and doc_tokens[v.trigger_i].lemma_.lower() in light \
+                        and "pledge" not in v.frame.flags:
+                    drop.add(v.trigger_i)  # "joined the exercises", "took part in the drills": the noun is the event
+                    c.date = c.date or v.date
+                    continue
                 if v.frame.type == c.frame.type:
                     v.actors = list(dict.fromkeys(v.actors + c.actors))
                     v.targets = list(dict.fromkeys(v.targets + c.targets))
@@ -367,8 +427,7 @@ class SentenceCoder:
         aid = [c for c in cands if c.frame.type == "AID" and c.trigger_i not in drop]
         for c in cands:
             if c.frame.type == "AGREE" and c.frame.mode == "sign" and aid:
-                if any(set(a.actors + a.targets) & set(c.actors) for a in aid):
-                    drop.add(c.trigger_i)
+                drop.add(c.trigger_i)
         # the same frame twice on one pair in one sentence ("talks ... the meeting") is one event
         out: list[Candidate] = []
         for c in cands:

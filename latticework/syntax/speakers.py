@@ -14,8 +14,8 @@ from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 
 from latticework.actors import ActorDictionary
-from latticework.coder.mentions import codes_of
-from latticework.coder.rules import Rules
+from latticework.syntax.mentions import codes_of
+from latticework.syntax.rules import Rules
 
 _LABEL = re.compile(r"^\s*([A-Z][^:\n]{1,70}?)\s*:\s+\S")
 _DOMAIN_STATE = {"gov.uk": "GBR", "gov.au": "AUS", "go.jp": "JPN", "gov.in": "IND", "gov.ph": "PHL",
