@@ -21,7 +21,6 @@ from latticework import __version__
 from latticework.actors import COMMON_SURNAMES, DATA_DIR, TITLE_WORDS, ActorDictionary, Mention
 from latticework.dates import DateContext, DateMention, find_dates, is_after, to_interval
 from latticework.events import (
-    DIRECTED,
     FUTURE,
     FUTURE_DATE,
     HEDGES,
@@ -31,7 +30,6 @@ from latticework.events import (
     PERSON_HEADS,
     REPORTING,
     SUBORDINATORS,
-    SYMMETRIC,
     TREND,
     Clause,
     Frame,
@@ -50,6 +48,7 @@ from latticework.events import (
 from latticework.ingest import Document
 from latticework.nlp import Sent as Span
 from latticework.nlp import Toks, get_nlp, parse, sentences
+from latticework.ontology import DIRECTED, SYMMETRIC
 
 DATE_BARRIERS = {"after", "before", "since", "until", "although", "though", "because", "unless", "despite",
                  "whereas", "whose", "including", "like"}

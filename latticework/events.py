@@ -27,8 +27,6 @@ from latticework.actors import ActorDictionary, Mention, read_tsv
 from latticework.nlp import Sent as Span
 
 _DESIGNATOR = re.compile(r"^[a-z]{1,3}-\d{1,3}[a-z]{0,2}s?$")
-SYMMETRIC = {"CONSULT", "AGREE", "COOPERATE"}
-DIRECTED = {"AID", "ACCUSE", "THREATEN", "REQUEST"}
 
 LOCATION_PREPS = {"in", "at", "near", "off", "outside", "inside", "aboard", "over", "around", "across", "along",
                   "beyond", "into", "within", "throughout"}

@@ -26,14 +26,14 @@ from spacy.matcher import PhraseMatcher
 
 from latticework import __version__
 from latticework.actors import DATA_DIR, ActorDictionary
+from latticework.dates import DateContext, find_dates
+from latticework.ingest import Document
 from latticework.syntax.assemble import dedupe, to_events
 from latticework.syntax.mentions import Memory, MentionFinder, codes_of
 from latticework.syntax.parse import load_model, model_version, parse, select, split
 from latticework.syntax.rules import Rules
 from latticework.syntax.sentence import SentenceCoder
 from latticework.syntax.speakers import document_speaker, label_speaker
-from latticework.dates import DateContext, find_dates
-from latticework.ingest import Document
 
 __all__ = ["Coder", "code_documents"]
 _FUTURE_HINT = re.compile(r"\b(will|shall|'ll|going to|plans? to|planning to|scheduled|upcoming|next|is due to|"

@@ -11,10 +11,9 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
-from latticework.syntax.rules import Frame
 from latticework.intervals import to_interval
-
-SYMMETRIC = {"CONSULT", "AGREE", "COOPERATE"}
+from latticework.ontology import SYMMETRIC  # noqa: E402
+from latticework.syntax.rules import Frame
 
 
 @dataclass

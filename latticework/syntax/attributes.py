@@ -11,10 +11,9 @@ from datetime import date
 from spacy.tokens import Doc, Token
 
 from latticework.actors import Mention
+from latticework.dates import DateMention, is_after
 from latticework.syntax.arguments import is_verbal
 from latticework.syntax.rules import Rules
-from latticework.dates import DateMention
-from latticework.dates import is_after
 
 FUTURE_AUX = {"will", "shall", "'ll", "wo", "would"}
 FUTURE_ADJ = {"upcoming", "planned", "proposed", "future", "forthcoming", "next", "scheduled", "prospective"}

@@ -69,7 +69,8 @@ class MentionFinder:
                            and (entry.valid_to is None or when <= entry.valid_to))
                 if prev not in TITLE_WORDS and entry.person not in seen and not sitting:
                     continue  # a bare surname counts for a sitting leader ("Putin"), else after a title
-            code, members = entry.code, ()
+            code: str = entry.code
+            members: tuple[str, ...] = ()
             if entry.kind == "grouping":
                 members = tuple(self.dictionary.members_at(code, when))
             if entry.kind in PERSON_KINDS and entry.person:

@@ -73,14 +73,15 @@ class Rules:
             if (d / "lexicon.tsv").exists():
                 files.append(d / "lexicon.tsv")
                 for r in read_tsv(d / "lexicon.tsv"):
-                    flags = dict((f.split("=", 1) + [""])[:2] for f in r["flags"].split(",") if f and f != "-")
+                    opts: dict[str, str] = dict((f.split("=", 1) + [""])[:2] for f in r["flags"].split(",")
+                                                if f and f != "-")
                     lemmas = tuple(r["lemma"].lower().split())
-                    xcomp = True if "xcomp" in flags else False if "noxcomp" in flags else None
-                    e = Entry(lemmas, r["pos"].upper(), r["frame"], flags.get("needs"), flags.get("obj"),
-                              flags.get("prt"), xcomp)
+                    xcomp = True if "xcomp" in opts else False if "noxcomp" in opts else None
+                    e = Entry(lemmas, r["pos"].upper(), r["frame"], opts.get("needs"), opts.get("obj"),
+                              opts.get("prt"), xcomp)
                     entries[lemmas[0]].append(e)
                     forms.update(inflections(lemmas[0]))
-                    forms.update(f.lower() for f in flags.get("forms", "").split("|") if f)
+                    forms.update(f.lower() for f in opts.get("forms", "").split("|") if f)
         return cls(frames, dict(entries), dict(classes), frozenset(forms), files)
 
     def in_class(self, name: str, words: Iterable[str]) -> bool:

@@ -9,6 +9,7 @@ from datetime import date
 from spacy.tokens import Doc, Token
 
 from latticework.actors import TITLE_WORDS, ActorDictionary, Mention
+from latticework.dates import DateMention
 from latticework.syntax.arguments import (
     ADDRESSEE,
     IT,
@@ -36,7 +37,6 @@ from latticework.syntax.attributes import (
 )
 from latticework.syntax.mentions import Memory, codes_of
 from latticework.syntax.rules import Entry, Frame, Rules
-from latticework.dates import DateMention
 
 _QUESTION = re.compile(r"^\W*([^:?]{0,80}:\s*)?(did|does|do|will|would|could|can|should|is|are|was|were|has|have|"
                        r"had|shall|may|might)\b[^?]*\?\s*$", re.I)

@@ -39,7 +39,7 @@ def document_speaker(source: str | None, url: str | None, nlp: Language, matcher
         if not re.search(r"\.gov\b|\bgov\.", low):
             return None
     doc = nlp.make_doc(text)
-    for m_id, s, e in matcher(doc):
+    for m_id, _s, _e in matcher(doc):
         entry = dictionary.resolve(nlp.vocab.strings[m_id], when)
         if entry and entry.kind not in ("place", "ignore", "surname"):
             return entry.code
@@ -59,7 +59,7 @@ def label_speaker(text: str, nlp: Language, matcher: PhraseMatcher, dictionary: 
     if label.lower() in ("q", "question", "reporter", "journalist", "moderator", "host"):
         return None, True
     doc = nlp.make_doc(label)
-    for m_id, s, e in matcher(doc):
+    for m_id, _s, _e in matcher(doc):
         entry = dictionary.resolve(nlp.vocab.strings[m_id], when)
         if entry is not None and entry.kind not in ("ignore", "place"):
             from latticework.actors import Mention
