@@ -366,9 +366,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.no_cli:
         print("latticework code --jobs: skipped (--no-cli)")
     else:
+        failed = ""
         with tempfile.TemporaryDirectory() as tmpdir:
-            jobs = jobs_check(cli_docs, args.jobs, Path(tmpdir), startup=args.startup)
-        if jobs is None:
+            try:
+                jobs = jobs_check(cli_docs, args.jobs, Path(tmpdir), startup=args.startup)
+            except RuntimeError as e:  # the CLI's own failure: say so, and go on with the memory part
+                jobs, failed = None, str(e)
+        if failed:
+            print(f"latticework code --jobs: FAILED, {failed}")
+            result["jobs"] = {"failed": failed}
+        elif jobs is None:
             print("latticework code --jobs: SKIPPED, `latticework code --help` has no --jobs option")
         else:
             cw = n_words(cli_docs)
