@@ -25,6 +25,7 @@ SETS = {
     "heldout": (ROOT / "tests" / "data" / "heldout" / "corpus.jsonl", ROOT / "tests" / "data" / "heldout" / "gold.jsonl"),
     "heldout2": (ROOT / "tests" / "data" / "heldout2" / "corpus.jsonl",
                  ROOT / "tests" / "data" / "heldout2" / "gold.jsonl"),
+    "news-dev": (SHARED / "corpus" / "news-dev" / "docs.jsonl", SHARED / "corpus" / "news-dev" / "gold.jsonl"),
 }
 
 
