@@ -10,7 +10,7 @@ import json
 import os
 import sys
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -19,7 +19,7 @@ from typing import IO, Any
 import typer
 
 from latticework.cli.app import app
-from latticework.ingest import Document, InputProblem, read_documents
+from latticework.ingest import InputProblem, read_documents
 
 
 class StrictStop(Exception):
@@ -52,16 +52,18 @@ def _check_date(value: str | None) -> str | None:
 
 def run_code(inputs: list[str], out: str | None, published: str | None = None, strict: bool = False,
              report: Callable[[str], None] = print, progress: Callable[[int, int], None] | None = None,
-             language_check: bool = True, data_dirs: list[str] | None = None) -> CodeRun:
+             language_check: bool = True, data_dirs: list[str] | None = None, jobs: int = 1) -> CodeRun:
     """Code every document of `inputs` and write one event per line to `out` (stdout when None).
 
     The output goes to a temporary file beside `out` that replaces it only at the end, so an
     existing file survives a crash or a --strict stop intact. Each bad document, and each one the
-    coder fails on, is passed to `report` as one line and the run goes on (unless `strict`)."""
-    from latticework.coder import Coder, code_documents
+    coder fails on, is passed to `report` as one line and the run goes on (unless `strict`).
+
+    With `jobs` > 1, that many worker processes code the documents (latticework.parallel) while this
+    process reads the input and writes the output; the output is the same, line for line."""
+    from latticework.parallel import CodingError, CodingPool
 
     run = CodeRun()
-    coder = Coder(data_dirs=data_dirs or [])
 
     def problem(line: str) -> None:
         run.problems += 1
@@ -69,52 +71,51 @@ def run_code(inputs: list[str], out: str | None, published: str | None = None, s
         if strict:
             raise StrictStop(line)
 
-    def documents() -> Iterator[Document]:
-        for item in read_documents(inputs, published=published, language_check=language_check):
-            if isinstance(item, InputProblem):
-                problem(str(item))
-            else:
-                yield item
-
-    tmp_path: str | None = None
-    fh: IO[str]
-    if out is None:
-        fh = sys.stdout
-    else:
-        target = Path(out)
-        if target.is_dir():
-            raise OutputError(f"{out}: is a directory, not an output file")
-        try:
-            fd, tmp_path = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent or ".")
-        except OSError as e:
-            raise OutputError(f"{out}: cannot write here ({e.strerror or e})") from None
-        fh = os.fdopen(fd, "w", encoding="utf-8")
-    try:
-        for doc in documents():
-            try:
-                events: list[dict[str, Any]] = [e for _, evs in code_documents([doc], coder) for e in evs]
-            except Exception as e:  # a coder bug on one document must not end the run
-                problem(f"{doc.origin} (id {doc.id}): coder failed: {type(e).__name__}: {e}".replace("\n", " "))
-                continue
-            run.documents += 1
-            for event in events:
-                fh.write(json.dumps(event, ensure_ascii=False) + "\n")
-            run.events += len(events)
-            if progress:
-                progress(run.documents, run.events)
+    with CodingPool(jobs, data_dirs or []) as pool:
+        pool.version  # noqa: B018 - load the coder (or start the workers) before touching the output
+        tmp_path: str | None = None
+        fh: IO[str]
         if out is None:
-            fh.flush()
+            fh = sys.stdout
         else:
-            fh.close()
-            assert tmp_path is not None
-            os.replace(tmp_path, out)
-            tmp_path = None
-    except StrictStop:
-        run.stopped = True
-    finally:
-        if tmp_path is not None:
-            fh.close()
-            os.unlink(tmp_path)
+            target = Path(out)
+            if target.is_dir():
+                raise OutputError(f"{out}: is a directory, not an output file")
+            try:
+                fd, tmp_path = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part",
+                                                dir=target.parent or ".")
+            except OSError as e:
+                raise OutputError(f"{out}: cannot write here ({e.strerror or e})") from None
+            fh = os.fdopen(fd, "w", encoding="utf-8")
+        try:
+            items = read_documents(inputs, published=published, language_check=language_check)
+            for doc, result in pool.code(items):
+                if isinstance(doc, InputProblem):
+                    problem(str(doc))
+                    continue
+                if isinstance(result, CodingError) or result is None:  # a coder bug on one document must not end the run
+                    problem(f"{doc.origin} (id {doc.id}): coder failed: {result}".replace("\n", " "))
+                    continue
+                events: list[dict[str, Any]] = result
+                run.documents += 1
+                for event in events:
+                    fh.write(json.dumps(event, ensure_ascii=False) + "\n")
+                run.events += len(events)
+                if progress:
+                    progress(run.documents, run.events)
+            if out is None:
+                fh.flush()
+            else:
+                fh.close()
+                assert tmp_path is not None
+                os.replace(tmp_path, out)
+                tmp_path = None
+        except StrictStop:
+            run.stopped = True
+        finally:
+            if tmp_path is not None:
+                fh.close()
+                os.unlink(tmp_path)
     return run
 
 
@@ -129,10 +130,14 @@ def code_command(
     no_language_check: bool = typer.Option(False, "--no-language-check", help="Code documents that do not look English."),
     data: list[str] = typer.Option([], "--data", metavar="DIR",
                                    help="Extra dictionary folder (aliases.tsv, officials.tsv, ...) on top of the shipped ones; repeatable."),
+    jobs: int | None = typer.Option(None, "--jobs", "-j", min=1,
+                                    help="Coding processes (default: every core); 1 codes in this process."),
 ) -> None:
     """Code documents into defence-cooperation events, one JSON object per line."""
     from rich.console import Console
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from latticework.parallel import CoderLoadError, default_jobs
 
     _check_date(published)
     console = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -145,8 +150,8 @@ def code_command(
                 inputs, out, published=published, strict=strict,
                 report=lambda line: console.print(line, markup=False),
                 progress=lambda d, e: bar.update(task, description=f"coded {d} documents, {e} events"),
-                language_check=not no_language_check, data_dirs=data)
-        except OutputError as e:
+                language_check=not no_language_check, data_dirs=data, jobs=jobs or default_jobs())
+        except (OutputError, CoderLoadError) as e:
             console.print(f"error: {e}", markup=False)
             raise typer.Exit(2) from None
         except OSError as e:  # e.g. the disk filled up while writing; the old output is intact

@@ -15,6 +15,11 @@ from latticework.output import Format, write_rows
 DbOpt = Annotated[str | None, typer.Option("--db", envvar="LATTICEWORK_DB",
                                            help="Database URL or SQLite file path (default ./latticework.db).")]
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+JobsOpt = Annotated[int | None, typer.Option(
+    "--jobs", "-j", min=1, help="Coding processes (default: every core); 1 codes in this process.")]
+DataOpt = Annotated[list[str], typer.Option(
+    "--data", metavar="DIR",
+    help="Extra dictionary folder (aliases.tsv, officials.tsv, ...) on top of the shipped ones; repeatable.")]
 OutOpt = Annotated[str | None, typer.Option("--output", "-o", help="Write to FILE instead of standard output.")]
 
 
@@ -24,13 +29,20 @@ def _err(msg: str) -> None:
 
 @contextmanager
 def _store(db: str | None, create: bool) -> Iterator:
-    """Open the store; any StoreError becomes one line on stderr and exit code 2."""
+    """Open the store; any StoreError (or a coder that cannot load) becomes one line on stderr, exit code 2."""
     from latticework.store import Store, StoreError
 
     try:
         with Store(db, create=create) as store:
             yield store
     except StoreError as exc:
+        _err(f"error: {exc}")
+        raise typer.Exit(2) from None
+    except RuntimeError as exc:
+        from latticework.parallel import CoderLoadError
+
+        if not isinstance(exc, CoderLoadError):
+            raise
         _err(f"error: {exc}")
         raise typer.Exit(2) from None
 
@@ -43,15 +55,17 @@ def ingest(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")] = False,
     strict: Annotated[bool, typer.Option(help="Stop at the first problem (work before it stays stored).")] = False,
     batch: Annotated[int, typer.Option(min=1, help="Documents per transaction.")] = 100,
+    jobs: JobsOpt = None,
+    data: DataOpt = [],  # noqa: B006 - Typer reads the default, never mutates it
 ) -> None:
     """Code documents and store them with their events; rerunning skips documents already stored."""
-    from latticework.coder import Coder
     from latticework.ingest import read_documents
+    from latticework.parallel import default_jobs
 
     with _store(db, create=True) as store:
         try:
-            report = store.ingest(read_documents(inputs, published), Coder(), progress=not quiet, batch=batch,
-                                  strict=strict, inputs=inputs, on_problem=_err)
+            report = store.ingest(read_documents(inputs, published), jobs=jobs or default_jobs(), data_dirs=data,
+                                  progress=not quiet, batch=batch, strict=strict, inputs=inputs, on_problem=_err)
         except KeyboardInterrupt:
             _err("interrupted: committed batches are kept; run the same command again to finish")
             raise typer.Exit(130) from None
@@ -64,12 +78,14 @@ def ingest(
 def recode(
     db: DbOpt = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    jobs: JobsOpt = None,
+    data: DataOpt = [],  # noqa: B006 - Typer reads the default, never mutates it
 ) -> None:
     """Re-code stored documents whose events came from an older coder version, and report the changes."""
-    from latticework.coder import Coder
+    from latticework.parallel import default_jobs
 
     with _store(db, create=False) as store:
-        report = store.recode(Coder(), progress=not quiet)
+        report = store.recode(jobs=jobs or default_jobs(), data_dirs=data, progress=not quiet)
     for p in report.problems:
         _err(p)
     print(report.summary())

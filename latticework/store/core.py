@@ -28,8 +28,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
-from latticework.coder import Coder
 from latticework.ingest import Document, InputProblem
+from latticework.protocols import EventCoder
 from latticework.store import models as m
 from latticework.store.dates import day_range
 
@@ -37,6 +37,31 @@ DEFAULT_URL = "sqlite:///./latticework.db"
 EVENT_KEYS = frozenset({"doc_id", "event_id", "type", "mode", "actors", "targets", "framework", "date", "status",
               "hedged", "location", "evidence", "confidence", "cameo", "source"})
 _T = TypeVar("_T")
+
+
+class _Unchanged:
+    """Ingest feed marker: a document whose content hash is stored already (not coded again)."""
+
+    __slots__ = ("doc",)
+
+    def __init__(self, doc: Document) -> None:
+        self.doc = doc
+
+
+class _BatchEnd:
+    """Ingest feed marker: the documents since the previous marker are written in one transaction."""
+
+    __slots__ = ()
+
+
+class _RecodeBatch:
+    """Recode feed marker: the stored rows of the documents just sent, written in one transaction."""
+
+    __slots__ = ("rows", "size")
+
+    def __init__(self, rows: list[dict], size: int) -> None:
+        self.rows = rows
+        self.size = size
 
 
 class StoreError(Exception):
@@ -273,90 +298,136 @@ class Store:
 
     # -- ingest ---------------------------------------------------------------------------
 
-    def ingest(self, items: Iterable[Document | InputProblem], coder: Coder, *, progress: bool = True,
-               batch: int = 100, strict: bool = False, inputs: Sequence[str] | None = None,
+    def ingest(self, items: Iterable[Document | InputProblem], coder: EventCoder | None = None, *,
+               jobs: int = 1, data_dirs: Sequence[str] = (), progress: bool = True, batch: int = 100,
+               strict: bool = False, inputs: Sequence[str] | None = None,
                on_problem: Callable[[str], None] | None = None) -> IngestReport:
-        """Code and store documents; unchanged ones (same content hash) are skipped without coding."""
+        """Code and store documents; unchanged ones (same content hash) are skipped without coding.
+
+        `coder` codes in this process (built from `data_dirs` when None). With `jobs` > 1 (and no
+        `coder`), `jobs` worker processes each build the coder from `data_dirs` and code while this
+        process reads the input and writes to the database; what is stored does not depend on `jobs`."""
+        from latticework.parallel import CodingError, CodingPool
+
         report = IngestReport()
-        run_id = self._start_run("ingest", coder.version, " ".join(inputs) if inputs else None)
-        report.run_id = run_id
+        with CodingPool(jobs, data_dirs, coder=coder) as pool:
+            version = pool.version
+            run_id = self._start_run("ingest", version, " ".join(inputs) if inputs else None)
+            report.run_id = run_id
 
-        def problem(msg: str) -> None:
-            report.problems.append(msg)
-            if on_problem:
-                on_problem(msg)
+            def problem(msg: str) -> None:
+                report.problems.append(msg)
+                if on_problem:
+                    on_problem(msg)
 
-        status = "failed"
-        bar = _Progress(progress, "ingest")
-        # Coding batch N+1 overlaps writing batch N (one writer thread, one batch in flight, FIFO),
-        # so the database's time hides behind the coder's. An in-memory SQLite database has a
-        # single shared connection and is written inline.
-        overlap = not (self.dialect == "sqlite" and sa.make_url(self.url).database in (None, "", ":memory:"))
-        writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="latticework-writer") if overlap else None
-        inflight: list[Future] = []
+            status = "failed"
+            bar = _Progress(progress, "ingest")
+            # Coding batch N+1 overlaps writing batch N (one writer thread, one batch in flight, FIFO),
+            # so the database's time hides behind the coder's. An in-memory SQLite database has a
+            # single shared connection and is written inline.
+            overlap = not (self.dialect == "sqlite" and sa.make_url(self.url).database in (None, "", ":memory:"))
+            writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="latticework-writer") if overlap else None
+            inflight: list[Future] = []
 
-        def collect() -> None:
-            while inflight:
-                outcome, problems = inflight.pop().result()
-                for key in ("new", "updated", "unchanged", "events"):
-                    setattr(report, key, getattr(report, key) + outcome[key])
-                for msg in problems:
-                    problem(msg)
+            def collect() -> None:
+                while inflight:
+                    outcome, problems = inflight.pop().result()
+                    for key in ("new", "updated", "unchanged", "events"):
+                        setattr(report, key, getattr(report, key) + outcome[key])
+                    for msg in problems:
+                        problem(msg)
 
-        def flush(docs: list[Document]) -> None:
-            coded, hashes = self._code_batch(docs, coder, report, problem)
-            collect()  # at most one batch in flight; its errors surface here
-            if coded:
-                job = partial(self._store_batch, coded, hashes, coder.version, run_id)
-                if writer is None:
-                    fut: Future = Future()
-                    fut.set_result(job())
-                else:
-                    fut = writer.submit(job)
-                inflight.append(fut)
-            bar.advance(len(docs))
+            def write(coded: list[tuple[Document, list[dict]]]) -> None:
+                collect()  # at most one batch in flight; its errors surface here
+                if coded:
+                    hashes = {d.id: content_hash(d) for d, _ in coded}
+                    job = partial(self._store_batch, coded, hashes, version, run_id)
+                    if writer is None:
+                        fut: Future = Future()
+                        fut.set_result(job())
+                    else:
+                        fut = writer.submit(job)
+                    inflight.append(fut)
 
-        try:
-            with bar:
-                pending: list[Document] = []
-                pending_ids: set[str] = set()
-                for item in items:
-                    if isinstance(item, InputProblem):
-                        problem(str(item))
+            try:
+                with bar:
+                    coded: list[tuple[Document, list[dict]]] = []
+                    for item, result in pool.code(self._ingest_feed(items, batch, strict)):
+                        if isinstance(item, _BatchEnd):
+                            write(coded)
+                            coded = []
+                            continue
                         bar.advance()
+                        if isinstance(item, _Unchanged):
+                            report.unchanged += 1
+                            continue
+                        if isinstance(item, InputProblem):
+                            problem(str(item))
+                        else:
+                            doc = item
+                            try:
+                                if isinstance(result, CodingError):
+                                    raise result
+                                evs = [self._prepare_event(e, doc.id, n) for n, e in enumerate(result or [])]
+                            except Exception as exc:  # noqa: BLE001 - one bad document must not stop the run
+                                shown = exc if isinstance(exc, CodingError) else f"{type(exc).__name__}: {exc}"
+                                problem(f"{doc.origin or doc.id}: coder failed on document {doc.id!r}: {shown}")
+                            else:
+                                coded.append((doc, evs))
+                                continue
                         if strict:
                             report.stopped = True
                             break
-                        continue
-                    if item.id in pending_ids:  # same id twice: the earlier text goes first
-                        flush(pending)
-                        pending, pending_ids = [], set()
-                    pending.append(item)
-                    pending_ids.add(item.id)
-                    if len(pending) >= batch:
-                        flush(pending)
-                        pending, pending_ids = [], set()
-                    if strict and report.problems:
-                        report.stopped = True
-                        break
-                if pending and not report.stopped:
-                    flush(pending)
-                collect()
-            status = "done"
-            self._refresh_statistics(report.new + report.updated)
-        except KeyboardInterrupt:
-            status = "interrupted"
-            raise
-        finally:
-            if writer is not None:
-                writer.shutdown(wait=True)  # an interrupted run still commits the batch in flight
-                try:
+                    write(coded)  # after a --strict stop: the documents before the problem
                     collect()
-                except Exception:  # noqa: BLE001 - already failing; the first error is the one to show
-                    pass
-            self._finish_run(run_id, status, n_new=report.new, n_unchanged=report.unchanged,
-                             n_updated=report.updated, n_events=report.events, n_problems=len(report.problems))
+                status = "done"
+                self._refresh_statistics(report.new + report.updated)
+            except KeyboardInterrupt:
+                status = "interrupted"
+                raise
+            finally:
+                if writer is not None:
+                    writer.shutdown(wait=True)  # an interrupted run still commits the batch in flight
+                    try:
+                        collect()
+                    except Exception:  # noqa: BLE001 - already failing; the first error is the one to show
+                        pass
+                self._finish_run(run_id, status, n_new=report.new, n_unchanged=report.unchanged,
+                                 n_updated=report.updated, n_events=report.events, n_problems=len(report.problems))
         return report
+
+    def _ingest_feed(self, items: Iterable[Document | InputProblem], batch: int,
+                     strict: bool) -> Iterator[Document | InputProblem | _Unchanged | _BatchEnd]:
+        """The input in order, in batches: documents to code, `_Unchanged` for those whose content hash
+        is stored already, input problems, and a `_BatchEnd` after each batch (one write transaction).
+
+        The hash check here only saves coding; the writer checks again inside its transaction."""
+        pending: list[Document] = []
+        pending_ids: set[str] = set()
+
+        def close() -> Iterator[Document | _Unchanged | _BatchEnd]:
+            hashes = {d.id: content_hash(d) for d in pending}
+            existing = self._read(lambda c: self._existing(c, list(hashes)))
+            for doc in pending:
+                yield _Unchanged(doc) if existing.get(doc.id, ("", 0))[0] == hashes[doc.id] else doc
+            yield _BatchEnd()
+            pending.clear()
+            pending_ids.clear()
+
+        for item in items:
+            if isinstance(item, InputProblem):
+                if strict and pending:
+                    yield from close()  # --strict keeps everything before the problem
+                yield item
+                continue
+            if item.id in pending_ids:  # same id twice: the earlier text goes first
+                yield from close()
+            pending.append(item)
+            pending_ids.add(item.id)
+            if len(pending) >= batch:
+                yield from close()
+        if pending:
+            yield from close()
 
     def _refresh_statistics(self, changed: int) -> None:
         """After a large load, refresh the planner's statistics so filtered listings pick good indexes."""
@@ -377,24 +448,6 @@ class Store:
         rows = conn.execute(sa.select(m.documents.c.id, m.documents.c.content_hash, m.documents.c.version)
                             .where(m.documents.c.id.in_(ids))).all()
         return {r[0]: (r[1], r[2]) for r in rows}
-
-    def _code_batch(self, docs: list[Document], coder: Coder, report: IngestReport,
-                    problem: Callable[[str], None]) -> tuple[list[tuple[Document, list[dict]]], dict[str, str]]:
-        """Code the documents whose content hash is not stored yet (runs in the caller's thread)."""
-        hashes = {d.id: content_hash(d) for d in docs}
-        existing = self._read(lambda c: self._existing(c, list(hashes)))
-        coded: list[tuple[Document, list[dict]]] = []
-        for doc in docs:
-            if existing.get(doc.id, ("", 0))[0] == hashes[doc.id]:
-                report.unchanged += 1
-                continue
-            try:
-                evs = [self._prepare_event(e, doc.id, n) for n, e in enumerate(coder.code(doc))]
-            except Exception as exc:  # noqa: BLE001 - one bad document must not stop the run
-                problem(f"{doc.origin or doc.id}: coder failed on document {doc.id!r}: {type(exc).__name__}: {exc}")
-                continue
-            coded.append((doc, evs))
-        return coded, hashes
 
     def _store_batch(self, coded: list[tuple[Document, list[dict]]], hashes: dict[str, str], coder_version: str,
                      run_id: int) -> tuple[Counter, list[str]]:
@@ -666,41 +719,63 @@ class Store:
 
     # -- recode ---------------------------------------------------------------------------
 
-    def recode(self, coder: Coder, *, progress: bool = True, batch: int = 100) -> RecodeReport:
-        """Re-code documents last coded by another coder version; report how their events changed."""
-        report = RecodeReport(coder_version=coder.version)
-        d = m.documents
-        todo = self._read(lambda c: list(c.scalars(sa.select(d.c.id).where(d.c.coder_version != coder.version)
-                                                   .order_by(d.c.id))))
-        run_id = self._start_run("recode", coder.version, None)
-        report.run_id = run_id
-        status = "failed"
-        bar = _Progress(progress, "recode", total=len(todo))
-        try:
-            with bar:
+    def recode(self, coder: EventCoder | None = None, *, jobs: int = 1, data_dirs: Sequence[str] = (),
+               progress: bool = True, batch: int = 100) -> RecodeReport:
+        """Re-code documents last coded by another coder version; report how their events changed.
+
+        `coder` and `jobs` as for `ingest`: coding may run in worker processes, writes stay here."""
+        from latticework.parallel import CodingError, CodingPool
+
+        with CodingPool(jobs, data_dirs, coder=coder) as pool:
+            version = pool.version
+            report = RecodeReport(coder_version=version)
+            d = m.documents
+            todo = self._read(lambda c: list(c.scalars(sa.select(d.c.id).where(d.c.coder_version != version)
+                                                       .order_by(d.c.id))))
+            run_id = self._start_run("recode", version, None)
+            report.run_id = run_id
+            status = "failed"
+            bar = _Progress(progress, "recode", total=len(todo))
+
+            def feed() -> Iterator[Document | _RecodeBatch]:
                 for i in range(0, len(todo), batch):
                     ids = todo[i:i + batch]
-                    self._recode_batch(ids, coder, report, run_id)
-                    bar.advance(len(ids))
-            status = "done"
-        finally:
-            self._finish_run(run_id, status, n_updated=report.changed, n_events=report.events_after,
-                             n_problems=len(report.problems))
+                    rows = self._read(lambda c, ids=ids: c.execute(  # type: ignore[misc]
+                        sa.select(d).where(d.c.id.in_(ids))).mappings().all())
+                    for r in rows:
+                        yield Document(id=r["id"], text=r["text"], published=r["published"], title=r["title"],
+                                       source=r["source"], url=r["url"], language=r["language"],
+                                       origin=f"document {r['id']}")
+                    yield _RecodeBatch([dict(r) for r in rows], len(ids))
+
+            try:
+                with bar:
+                    events: dict[str, list[dict]] = {}
+                    for item, result in pool.code(feed()):
+                        if isinstance(item, _RecodeBatch):
+                            coded = [(r, events[r["id"]]) for r in item.rows if r["id"] in events]
+                            events = {}
+                            self._recode_write(coded, version, report, run_id)
+                            bar.advance(item.size)
+                            continue
+                        assert isinstance(item, Document)
+                        try:
+                            if isinstance(result, CodingError):
+                                raise result
+                            events[item.id] = [self._prepare_event(e, item.id, n) for n, e in enumerate(result or [])]
+                        except Exception as exc:  # noqa: BLE001 - report and go on
+                            shown = exc if isinstance(exc, CodingError) else f"{type(exc).__name__}: {exc}"
+                            report.problems.append(f"document {item.id!r}: coder failed: {shown}")
+                status = "done"
+            finally:
+                self._finish_run(run_id, status, n_updated=report.changed, n_events=report.events_after,
+                                 n_problems=len(report.problems))
         return report
 
-    def _recode_batch(self, ids: list[str], coder: Coder, report: RecodeReport, run_id: int) -> None:
+    def _recode_write(self, coded: list[tuple[dict, list[dict]]], version: str, report: RecodeReport,
+                      run_id: int) -> None:
+        """Replace the events of one batch of recoded documents in one transaction; count the changes."""
         d = m.documents
-        rows = self._read(lambda c: c.execute(sa.select(d).where(d.c.id.in_(ids))).mappings().all())
-        coded: list[tuple[dict, list[dict]]] = []
-        for r in rows:
-            doc = Document(id=r["id"], text=r["text"], published=r["published"], title=r["title"],
-                           source=r["source"], url=r["url"], language=r["language"], origin=f"document {r['id']}")
-            try:
-                evs = [self._prepare_event(e, doc.id, n) for n, e in enumerate(coder.code(doc))]
-            except Exception as exc:  # noqa: BLE001 - report and go on
-                report.problems.append(f"document {doc.id!r}: coder failed: {type(exc).__name__}: {exc}")
-                continue
-            coded.append((dict(r), evs))
 
         def go(conn: Connection) -> None:
             now = _now()
@@ -710,7 +785,7 @@ class Store:
             for r, evs in coded:
                 new_sigs: Counter = Counter()
                 for ev in evs:
-                    er, pr = self._event_rows(ev, "text", coder.version, run_id, r["published"], r["version"])
+                    er, pr = self._event_rows(ev, "text", version, run_id, r["published"], r["version"])
                     ev_rows.append(er)
                     part_rows.extend(pr)
                     new_sigs[_signature(ev)] += 1
@@ -725,11 +800,11 @@ class Store:
                     for sig, n in (old_sigs - new_sigs).items():
                         report.removed[sig[0]] += n
                 hist.append({"doc_id": r["id"], "doc_version": r["version"], "content_hash": r["content_hash"],
-                             "coder_version": coder.version, "run_id": run_id, "coded_at": now,
+                             "coder_version": version, "run_id": run_id, "coded_at": now,
                              "n_events": len(evs)})
             self._insert_events(conn, ev_rows, part_rows)
             conn.execute(d.update().where(d.c.id.in_([r["id"] for r, _ in coded])).values(
-                coder_version=coder.version))
+                coder_version=version))
             if hist:
                 conn.execute(m.codings.insert(), hist)
 
