@@ -36,6 +36,15 @@ from latticework.syntax.sentence import SentenceCoder
 from latticework.syntax.speakers import document_speaker, label_speaker
 
 __all__ = ["Coder", "code_documents"]
+_CAPS_MONTH = re.compile(r"\b(JAN(?:UARY)?|FEB(?:RUARY)?|MAR(?:CH)?|APR(?:IL)?|MAY|JUNE?|JULY?|AUG(?:UST)?|"
+                         r"SEPT?(?:EMBER)?|OCT(?:OBER)?|NOV(?:EMBER)?|DEC(?:EMBER)?)\b")
+
+
+def _date_text(text: str) -> str:
+    """Month names in capitals ("APRIL 11 -", timelines and datelines) as the date reader expects them."""
+    return _CAPS_MONTH.sub(lambda m: m.group(1).capitalize(), text)
+
+
 _FUTURE_HINT = re.compile(r"\b(will|shall|'ll|going to|plans? to|planning to|scheduled|upcoming|next|is due to|"
                           r"are due to)\b", re.I)
 
@@ -107,11 +116,14 @@ class Coder:
                                                dict(memory.persons), anchor)
                 if is_label:
                     speaker = code or None
-                    addressee = memory.speaker if speaker and memory.speaker != speaker else memory.addressee
+                    before = memory.speaker or memory.doc_speaker
+                    addressee = before if speaker and before != speaker else memory.addressee
+                    if addressee is None and speaker and memory.doc_speaker != speaker:
+                        addressee = memory.doc_speaker
                     memory = replace(memory, speaker=speaker, addressee=addressee)
             pdoc = parsed.get(s.index)
             mentions, memory = self.mentions.find(pdoc if pdoc is not None else tdoc, s.start, anchor, memory)
-            dates = find_dates(s.text, dctx, future_hint=bool(_FUTURE_HINT.search(s.text)))
+            dates = find_dates(_date_text(s.text), dctx, future_hint=bool(_FUTURE_HINT.search(s.text)))
             if pdoc is not None:
                 cands, memory = self.sentences.code(pdoc, s.start, mentions, memory, dates, anchor)
                 for c in cands:

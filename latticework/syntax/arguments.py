@@ -94,6 +94,16 @@ def subject_of(v: Token, depth: int = 0) -> tuple[list[Token], bool]:
         return subject_of(h, depth + 1)
     if v.dep_ in ("advcl", "ccomp") and is_verbal(h) and v.tag_ in ("VBG", "VB", "VBN"):
         return subject_of(h, depth + 1)
+    if v.dep_ in ("pcomp", "xcomp", "acl", "advcl") and not is_verbal(h):
+        # "looking forward to host you", "an honour to meet you": climb to the clause that has a subject
+        g = h
+        for _ in range(3):
+            if is_verbal(g):
+                return subject_of(g, depth + 1)
+            if g.head is g:
+                break
+            g = g.head
+        return [], False
     if v.dep_ == "pcomp":
         g = h.head
         if is_verbal(g):
@@ -165,8 +175,11 @@ def _noun_slots(n: Token, s: Slots) -> None:
                     s.add(cc.lower_, pobjs(cc))
 
 
-def slots_for(t: Token, scene_preps: set[str]) -> Slots:
-    """Slots of a trigger token; an event noun also takes what its carrying verb says."""
+def slots_for(t: Token, scene_preps: set[str], carries=lambda v: True) -> Slots:
+    """Slots of a trigger token; an event noun also takes what its carrying verb says.
+
+    `carries(verb)` says whether a verb lends its subject to the noun: a light verb does ("held talks"),
+    a verb naming an event of its own does not ("condemned China's missile launch")."""
     s = Slots()
     if is_verbal(t):
         _verb_slots(t, s, as_carrier=False)
@@ -179,10 +192,12 @@ def slots_for(t: Token, scene_preps: set[str]) -> Slots:
     g = head.head
     if head.dep_ in ("dobj", "nsubjpass", "attr", "oprd") and is_verbal(g):
         s.governor = g
-        _verb_slots(g, s, as_carrier=True)
+        if carries(g):
+            _verb_slots(g, s, as_carrier=True)
     elif head.dep_ == "pobj" and g.dep_ == "prep" and g.lower_ not in scene_preps and is_verbal(g.head):
         s.governor = g.head  # "took part in the exercise", "agreed on a pact"
-        _verb_slots(g.head, s, as_carrier=True)
+        if carries(g.head):
+            _verb_slots(g.head, s, as_carrier=True)
     elif head.dep_ in ("nsubj",) and is_verbal(g):
         s.governor = g  # "talks between A and B took place"; "the drills involved A and B"
         for c in g.children:

@@ -68,7 +68,7 @@ def to_events(doc_id: str, c: Candidate) -> list[dict]:
             "framework": c.framework, "date": c.date, "status": c.status, "hedged": c.hedged, "location": c.location,
             "evidence": {"text": c.sentence[2], "start": c.sentence[0], "end": c.sentence[1]},
             "confidence": round(c.confidence, 2), "cameo": f.cameo, "trigger": c.trigger_text,
-            "actors": acts, "targets": tgts,
+            "actors": acts, "targets": tgts, "_noun": c.noun,
         })
     return out
 
@@ -101,6 +101,8 @@ def dedupe(events: list[dict]) -> list[dict]:
                 continue
             if _days_apart(o["date"], ev["date"]) > (7 if len(modes) == 2 else 0):
                 continue
+            if (o["date"] is None) != (ev["date"] is None) and not (o["_noun"] if o["date"] is None else ev["_noun"]):
+                continue  # an undated verb report is its own event; an undated noun ("the talks") refers back
             if o["status"] != ev["status"] and o["date"] and ev["date"]:
                 continue
             same = i
@@ -119,4 +121,6 @@ def dedupe(events: list[dict]) -> list[dict]:
         merged["location"] = keep["location"] or o["location"] or ev["location"]
         merged["framework"] = keep["framework"] or o["framework"] or ev["framework"]
         out[same] = merged
+    for ev in out:
+        ev.pop("_noun", None)
     return out

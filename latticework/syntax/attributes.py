@@ -115,9 +115,13 @@ def is_hedged(doc: Doc, t: Token, govs: list[Token], rules: Rules, actor_tokens:
 
 
 def date_of(t: Token, attached: dict[int, list[DateMention]], free: list[DateMention],
-            govs: list[Token]) -> DateMention | None:
-    """The trigger's own date, else the date of a verb above it, else a date of the whole sentence."""
+            govs: list[Token], other_events: set[int] = frozenset()) -> DateMention | None:  # type: ignore[assignment]
+    """The trigger's own date, else the date of a verb above it, else a date of the whole sentence.
+
+    A verb above that names another event keeps its date ("denounced on Thursday the drills of last week")."""
     for tok in [t, *govs]:
+        if tok is not t and tok.i in other_events:
+            break
         own = attached.get(tok.i)
         if own:
             return own[0]
@@ -135,15 +139,19 @@ def attach_dates(doc: Doc, dates: list[DateMention], trigger_ids: set[int]) -> t
             continue
         cur = span.root
         hit = None
+        subordinate = False
         for _ in range(12):
             if cur.i in trigger_ids:
                 hit = cur
                 break
             if cur.head is cur:
                 break
+            if cur.dep_ in ("relcl", "acl", "advcl") and is_verbal(cur):
+                subordinate = True  # "a warship that Manila grounded in 1999": that clause's own date
             cur = cur.head
         if hit is None:
-            free.append(dm)
+            if not subordinate:
+                free.append(dm)
         else:
             attached.setdefault(hit.i, []).append(dm)
     return attached, free

@@ -185,14 +185,19 @@ class SentenceCoder:
                                                                                                 "counterparts"}:
                 other = [c for c in reversed(memory.recent) if c not in exclude]
                 codes, ref = other[:1], True
+            elif low & THEY and len(memory.sentence_subject) >= 2 and head.tag_ == "PRP$":
+                codes, ref = list(memory.sentence_subject), True  # "the US and Japan ... their treaty"
             elif low & THEY or (head.lemma_.lower() in group and (n or low & {"the", "both", "these", "all"})):
                 k = n or max(2, len(memory.last_parties))
                 base = list(memory.last_parties) or list(reversed(memory.recent))[:k][::-1]
                 codes, ref = base[:k] if n else base, True
                 if not codes:
                     codes = list(reversed(memory.recent))[:k]
+            elif head.lower_ == "it" and head.dep_ == "nsubj" and head.head.lemma_ == "be":
+                codes = []  # "it is an honour to ...": no one
             elif low & IT and head.tag_ == "PRP" or (head.lower_ in ("it", "its")):
-                cand = [c for c in reversed(memory.recent) if c not in exclude]
+                cand = [c for c in memory.last_subject if c not in exclude] if len(memory.last_subject) == 1 else []
+                cand += [c for c in reversed(memory.recent) if c not in exclude]
                 codes, ref = cand[:1], True
             elif low & PERSON_PRON and memory.last_person:
                 codes, ref = [memory.last_person], True
@@ -211,19 +216,34 @@ class SentenceCoder:
         mention_tokens = {i for m in mentions for i in range(m.tok_start, m.tok_end)}
         memory = self._learn_people(doc, mentions, memory)
         triggers = find_triggers(doc, self.rules, mention_tokens)
+        memory = replace(memory, sentence_subject=tuple(self._sentence_subject(doc, mentions)))
         trigger_ids = {tr.token.i for tr in triggers}
         attached, free = attach_dates(doc, dates, trigger_ids)
         scene = self.rules.classes.get("scene", set())
         out: list[Candidate] = []
         for tr in triggers:
-            c = self._candidate(doc, offset, tr, mentions, memory, attached, free, anchor, scene, mention_tokens)
+            c = self._candidate(doc, offset, tr, mentions, memory, attached, free, anchor, scene, mention_tokens,
+                                trigger_ids)
             if c is not None and not (civil and c.frame.type in ("CONSULT", "AGREE", "COOPERATE")):
                 out.append(c)
         out = self._combine(out, triggers)
         if out:
             last = out[-1]
             memory = replace(memory, last_parties=tuple(sorted(set(last.actors) | set(last.targets))))
+        subject = self._sentence_subject(doc, mentions)
+        if subject:
+            memory = replace(memory, last_subject=tuple(subject))
         return out, memory
+
+    def _sentence_subject(self, doc: Doc, mentions: list[Mention]) -> list[str]:
+        """Codes of the main clause's subject: what "it" and "its" refer to in the next sentence."""
+        for t in doc:
+            if t.dep_ in ("nsubj", "nsubjpass") and t.head.dep_ == "ROOT":
+                codes = [c for m in mentions_in(phrase(t), mentions) if m.kind not in PLACE_KINDS
+                         for c in codes_of(m, self.dictionary)]
+                if codes:
+                    return list(dict.fromkeys(codes))
+        return []
 
     def _learn_people(self, doc: Doc, mentions: list[Mention], memory: Memory) -> Memory:
         """People named with a title and a state ("Defence Minister X of Y", "Y's minister X") for later."""
@@ -247,9 +267,10 @@ class SentenceCoder:
 
     def _candidate(self, doc: Doc, offset: int, tr: Trigger, mentions: list[Mention], memory: Memory,
                    attached: dict, free: list, anchor: date | None, scene: set[str],
-                   mention_tokens: set[int]) -> Candidate | None:
+                   mention_tokens: set[int], trigger_ids: set[int]) -> Candidate | None:
         t, frame = tr.token, tr.frame
-        slots = slots_for(t, scene)
+        light = self.rules.classes.get("light", set())
+        slots = slots_for(t, scene, lambda v: v.lemma_.lower() in light or not self.rules.entries.get(v.lemma_.lower()))
         words = _clause_words(t, slots)
         needs = tr.entry.needs or frame.needs
         if needs and not self.rules.in_class(needs, words):
@@ -311,6 +332,13 @@ class SentenceCoder:
                     for m in mentions_in([x], mentions):
                         if m.kind not in ("place",):
                             targets += [c for c in codes_of(m, self.dictionary) if c not in actors]
+        if frame.type in ("CONSULT", "AGREE", "COOPERATE") and len(set(actors)) == 1 and t.dep_ in (
+                "advcl", "conj", "xcomp") and is_verbal(t.head):
+            # "met X in Manila, pledging to work together": the head event's partners are this one's too
+            head_slots = slots_for(t.head, scene)
+            for slot in ("obj", "with", "dative"):
+                for h in head_slots.heads.get(slot, []):
+                    actors += self.resolve(h, mentions, memory, set(actors))[0]
         if frame.type in ("CONSULT", "AGREE", "COOPERATE") and len(set(actors)) == 1 and frame.min_parties >= 2:
             # an agentless passive or a loose attachment: the other parties named in the trigger's clause
             for x in _clause_tokens(t):
@@ -319,7 +347,9 @@ class SentenceCoder:
                         continue
                     actors += [c for c in codes_of(m, self.dictionary)]
             refs += 1
-            if len(set(actors)) == 1 and actors[0] in memory.last_parties and len(memory.last_parties) == 2:
+            named = {c for m in mentions for c in codes_of(m, self.dictionary) if m.kind not in PLACE_KINDS}
+            if len(set(actors)) == 1 and actors[0] in memory.last_parties and len(memory.last_parties) == 2 \
+                    and named <= set(actors):
                 actors = list(memory.last_parties)  # the pair the paragraph is about
         if frame.type == "AID" and not actors and things:
             actors = things  # "Turkish drones delivered to Togo": the maker's state supplies
@@ -335,7 +365,8 @@ class SentenceCoder:
             return None
         if frame.type in ("AID",) and not targets:
             return None
-        dm = date_of(t, attached, free, govs)
+        others = {i for i in trigger_ids if i != t.i and t.doc[i].lemma_.lower() not in light}
+        dm = date_of(t, attached, free, govs, others)
         if "dated" in frame.flags and not (attached.get(t.i) or any(
                 c.like_num and len(c.text) == 4 for c in t.children)):
             return None  # "the agreement" is an event only with a date of its own ("the 2014 agreement")
@@ -411,11 +442,14 @@ class SentenceCoder:
                     v.location = v.location or c.location
                     drop.add(c.trigger_i)
                     continue
-            # rule 3: a pledge governing an act
+            # rule 3: a pledge governing an act through its complement ("agreed to hold", "agreed that ...")
+            act = tok if is_verbal(tok) or c.carrier is None else tok.doc[c.carrier]
             for g in governors(tok):
                 p = by_i.get(g.i)
                 if p is None or "pledge" not in p.frame.flags or p.trigger_i == c.trigger_i:
                     continue
+                if not (act.dep_ in ("xcomp", "ccomp") and act.head.i == g.i):
+                    break
                 if c.own_date and c.date:
                     c.status = "planned"
                     drop.add(p.trigger_i)

@@ -58,15 +58,17 @@ def label_speaker(text: str, nlp: Language, matcher: PhraseMatcher, dictionary: 
     label = m.group(1)
     if label.lower() in ("q", "question", "reporter", "journalist", "moderator", "host"):
         return None, True
-    doc = nlp.make_doc(label)
-    for m_id, _s, _e in matcher(doc):
-        entry = dictionary.resolve(nlp.vocab.strings[m_id], when)
+    variants = [label, label.title()] if label.isupper() else [label]  # "KIHARA MINORU, JAPAN MINISTER:"
+    hits = [(nlp.vocab.strings[m_id]) for v in variants for m_id, _s, _e in matcher(nlp.make_doc(v))]
+    for alias in hits:
+        entry = dictionary.resolve(alias, when)
         if entry is not None and entry.kind not in ("ignore", "place"):
             from latticework.actors import Mention
             codes = codes_of(Mention(0, 0, "", entry.code, entry.kind), dictionary)
             if codes:
                 return codes[0], True
-    for word in reversed(label.split()):
-        if word in persons:
-            return persons[word], True
-    return None, True
+    for word in reversed(label.replace(",", " ").split()):
+        for w in (word, word.title()):
+            if w in persons:
+                return persons[w], True
+    return None, False  # a label we cannot place ("SUBJECTS:", "Note:") changes nobody
