@@ -28,6 +28,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import TypeAlias, TypeVar
 
 from latticework.ingest import Document
@@ -63,8 +64,16 @@ class CodingError(Exception):
 Result: TypeAlias = list[dict] | CodingError  # one document's outcome
 
 
-class CoderLoadError(RuntimeError):
+class CodingPoolError(RuntimeError):
+    """The pool cannot go on; the message is one line for the user."""
+
+
+class CoderLoadError(CodingPoolError):
     """The coder could not be built, here or in a worker (e.g. a malformed dictionary file under --data)."""
+
+
+class WorkerLost(CodingPoolError):
+    """A worker process died (killed, out of memory); the documents it held were not coded."""
 
 
 def build_coder(data_dirs: Sequence[str] = ()) -> EventCoder:
@@ -195,7 +204,11 @@ class CodingPool:
                 self._version = self._local().version
             else:
                 self._pool()
-                self._version = self._warmup[0].result()
+                try:
+                    self._version = self._warmup[0].result()
+                except BrokenProcessPool as exc:
+                    raise WorkerLost("a coding process died while loading the coder (out of memory?); "
+                                     "try fewer --jobs") from exc
         return self._version
 
     # -- coding ----------------------------------------------------------------------------
@@ -227,7 +240,11 @@ class CodingPool:
 
         def emit() -> Iterator[tuple[_T, Result | None]]:
             members, fut = window.popleft()
-            results = iter(fut.result() if fut is not None else ())
+            try:
+                results = iter(fut.result() if fut is not None else ())
+            except BrokenProcessPool as exc:
+                raise WorkerLost("a coding process died unexpectedly (killed, or out of memory?); "
+                                 "try again, or with fewer --jobs") from exc
             for item in members:
                 yield item, (next(results) if isinstance(item, Document) else None)
 

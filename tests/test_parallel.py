@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 from latticework.cli import app
 from latticework.ingest import Document, InputProblem, read_documents
-from latticework.parallel import CodingError, CodingPool, code_parallel
+from latticework.parallel import CoderLoadError, CodingError, CodingPool, WorkerLost, code_parallel
 from latticework.store import Store
 from latticework.store import models as m
 
@@ -125,6 +125,33 @@ def test_a_coder_failure_in_a_worker_is_that_documents_result_only() -> None:
     err = out[3][1]
     assert isinstance(err, CodingError) and str(err) == "KeyError: 'boom in d3'"
     assert all(isinstance(r, list) and r[0]["doc_id"] == d.id for d, r in out if d.id != "d3")
+
+
+class _DiesOn(_FailsOn):
+    def code(self, doc: Document) -> list[dict]:
+        if doc.id == self.bad:
+            import os
+
+            os._exit(3)  # a worker killed mid-chunk (as by the OOM killer)
+        return super().code(doc)
+
+
+def dying_factory(data_dirs: Sequence[str]) -> _DiesOn:
+    return _DiesOn("d5")
+
+
+def broken_factory(data_dirs: Sequence[str]) -> _FailsOn:
+    raise OSError(f"cannot read {list(data_dirs)}")
+
+
+def test_a_dead_worker_or_an_unloadable_coder_is_one_clear_error() -> None:
+    docs = [Document(id=f"d{i}", text=f"Document number {i} has some text.") for i in range(10)]
+    with CodingPool(2, factory=dying_factory, chunk=2) as pool, pytest.raises(WorkerLost, match="died"):
+        list(pool.code(docs))
+    for jobs in (1, 2):
+        with CodingPool(jobs, ["extra"], factory=broken_factory) as pool, \
+                pytest.raises(CoderLoadError, match=r"cannot load the coder: OSError: cannot read \['extra'\]"):
+            list(pool.code(docs))
 
 
 def test_a_coder_object_cannot_be_shared_with_workers() -> None:

@@ -137,7 +137,7 @@ def code_command(
     from rich.console import Console
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    from latticework.parallel import CoderLoadError, default_jobs
+    from latticework.parallel import CodingPoolError, default_jobs
 
     _check_date(published)
     console = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -151,7 +151,7 @@ def code_command(
                 report=lambda line: console.print(line, markup=False),
                 progress=lambda d, e: bar.update(task, description=f"coded {d} documents, {e} events"),
                 language_check=not no_language_check, data_dirs=data, jobs=jobs or default_jobs())
-        except (OutputError, CoderLoadError) as e:
+        except (OutputError, CodingPoolError) as e:
             console.print(f"error: {e}", markup=False)
             raise typer.Exit(2) from None
         except OSError as e:  # e.g. the disk filled up while writing; the old output is intact

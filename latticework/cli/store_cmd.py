@@ -38,10 +38,10 @@ def _store(db: str | None, create: bool) -> Iterator:
     except StoreError as exc:
         _err(f"error: {exc}")
         raise typer.Exit(2) from None
-    except RuntimeError as exc:
-        from latticework.parallel import CoderLoadError
+    except RuntimeError as exc:  # the coding pool's errors, without importing it for every command
+        from latticework.parallel import CodingPoolError
 
-        if not isinstance(exc, CoderLoadError):
+        if not isinstance(exc, CodingPoolError):
             raise
         _err(f"error: {exc}")
         raise typer.Exit(2) from None
