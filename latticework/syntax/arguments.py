@@ -59,7 +59,7 @@ def phrase(head: Token) -> list[Token]:
                 take = True
             if c.dep_ == "prep" and c.lower_ == "from" and t.lemma_.lower() in PERSON_HEADS:
                 take = True  # "counterparts from the Philippines and Indonesia"
-            if c.dep_ == "pobj" and t.dep_ == "prep" and t.lower_ == "of":
+            if c.dep_ == "pobj" and t.dep_ == "prep":  # the object of a preposition the phrase took
                 take = True
             if take:
                 out.append(c)
@@ -202,7 +202,7 @@ def slots_for(t: Token, scene_preps: set[str], carries=lambda v: True) -> Slots:
         s.governor = g  # "talks between A and B took place"; "the drills involved A and B"
         for c in g.children:
             if c.dep_ == "dobj" and g.lemma_ in ("involve", "include", "bring", "feature", "gather", "unite"):
-                s.add("with", [c])
+                s.add("include", [c])
             elif c.dep_ == "prep" and c.lower_ in ("in", "at", "between", "with"):
                 s.add(c.lower_, pobjs(c))
     return s

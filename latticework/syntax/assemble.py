@@ -40,6 +40,7 @@ class Candidate:
     noun: bool = False
     confidence: float = 0.8
     distributive: bool = False  # "each", "separately", "bilateral": one event per partner
+    pairwise: bool = False  # partners are complete groups ("the Japan-ROK and Japan-China talks")
 
 
 def event_id(doc_id: str, c: Candidate, actors: list[str], targets: list[str]) -> str:
@@ -55,7 +56,9 @@ def to_events(doc_id: str, c: Candidate) -> list[dict]:
     if f.type in SYMMETRIC:
         actors, targets = sorted(set(actors) | set(targets)), []
     groups = [(actors, targets)]
-    if f.type in SYMMETRIC and (c.plural or c.distributive) and len(c.partners) >= 2:
+    if c.pairwise:
+        groups = [(sorted(set(p)), []) for p in c.partners]
+    elif f.type in SYMMETRIC and (c.plural or c.distributive) and len(c.partners) >= 2:
         side = [a for a in actors if not any(a in p for p in c.partners)]
         if side:
             groups = [(sorted(set(side) | set(p)), []) for p in c.partners]

@@ -273,6 +273,7 @@ class SentenceCoder:
         slots = slots_for(t, scene, lambda v: v.lemma_.lower() in light or not self.rules.entries.get(v.lemma_.lower()))
         words = _clause_words(t, slots)
         needs = tr.entry.needs or frame.needs
+        needs = None if needs == "-" else needs  # "needs=-" in the lexicon: this lemma needs nothing
         if needs and not self.rules.in_class(needs, words):
             return None
         if tr.entry.obj:
@@ -351,6 +352,10 @@ class SentenceCoder:
             if len(set(actors)) == 1 and actors[0] in memory.last_parties and len(memory.last_parties) == 2 \
                     and named <= set(actors):
                 actors = list(memory.last_parties)  # the pair the paragraph is about
+        pairs = self._pair_list(t, mentions) if not is_verbal(t) and frame.type in ("CONSULT", "AGREE", "COOPERATE") \
+            else []
+        if pairs:
+            actors = list(dict.fromkeys(c for g in pairs for c in g))
         if frame.type == "AID" and not actors and things:
             actors = things  # "Turkish drones delivered to Togo": the maker's state supplies
         actors = list(dict.fromkeys(actors))
@@ -393,15 +398,33 @@ class SentenceCoder:
                          plural=t.tag_ in ("NNS", "NNPS") or any(
                              h.tag_ in ("NNS", "NNPS") and h.lemma_.lower() in self.rules.classes.get("document", set())
                              for h in slots.heads.get("obj", [])),
-                         partners=partners, noun=not is_verbal(t), confidence=max(0.3, conf),
+                         partners=pairs or partners, pairwise=bool(pairs), noun=not is_verbal(t),
+                         confidence=max(0.3, conf),
                          distributive=any(x.lower_ in ("each", "respectively", "separately", "separate", "bilateral")
                                           for h in slots.heads.get("with", []) + slots.heads.get("obj", []) + [t]
                                           for x in [h, *h.children]))
 
+    def _pair_list(self, t: Token, mentions: list[Mention]) -> list[list[str]]:
+        """ "the Japan-ROK, the Japan-China and the Japan-Laos meetings": one complete pair per conjunct."""
+        first = t
+        while first.dep_ == "conj" and first.head is not first:
+            first = first.head
+        chain = [first] + [x for x in first.subtree if x.dep_ == "conj" and not is_verbal(x)]
+        groups = []
+        for h in chain:
+            own = [x for x in h.children if x.dep_ in ("compound", "amod")] + [h]
+            ms = [m for m in mentions if any(m.tok_start <= x.i < m.tok_end for x in own)]
+            codes = list(dict.fromkeys(c for m in ms for c in codes_of(m, self.dictionary)))
+            if len(codes) >= 2:
+                groups.append(codes)
+        return groups if len(groups) >= 2 else []
+
     def _conjuncts(self, h: Token, mentions: list[Mention]) -> list[list[str]]:
         """Conjoined partners in one slot ("with A, B and C"), each as its own group of codes."""
-        heads = [h]
-        for x in h.subtree:
+        toks = phrase(h)
+        top = next((x for x in toks if any(c.dep_ == "conj" for c in x.children)), h)
+        heads = [top]  # "each of his counterparts from A, B and C": the list may sit deeper in the phrase
+        for x in top.subtree:
             if x.dep_ == "conj" and x.head in heads:
                 heads.append(x)
         if len(heads) < 2:
