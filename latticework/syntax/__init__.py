@@ -129,6 +129,7 @@ class Coder:
                 for c in cands:
                     if c.date is None and not dates and context_date is not None:
                         c.date = context_date
+                    c.headline = s.index == 0 and not s.text.rstrip().endswith((".", "!", "?", "”", '"'))
                     for ev in to_events(doc.id, c):
                         ev["evidence"]["text"] = doc.text[ev["evidence"]["start"]:ev["evidence"]["end"]]
                         events.append(ev)

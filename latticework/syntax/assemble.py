@@ -40,6 +40,9 @@ class Candidate:
     noun: bool = False
     confidence: float = 0.8
     distributive: bool = False  # "each", "separately", "bilateral": one event per partner
+    headline: bool = False
+    people: tuple[str, ...] = ()  # people named among the parties (who met whom tells meetings apart)
+    again: bool = False  # "also", "separately", "then": a report that adds an event  # from a title-like first line: a lede restating the body
     pairwise: bool = False  # partners are complete groups ("the Japan-ROK and Japan-China talks")
 
 
@@ -71,7 +74,8 @@ def to_events(doc_id: str, c: Candidate) -> list[dict]:
             "framework": c.framework, "date": c.date, "status": c.status, "hedged": c.hedged, "location": c.location,
             "evidence": {"text": c.sentence[2], "start": c.sentence[0], "end": c.sentence[1]},
             "confidence": round(c.confidence, 2), "cameo": f.cameo, "trigger": c.trigger_text,
-            "actors": acts, "targets": tgts, "_noun": c.noun,
+            "actors": acts, "targets": tgts, "_noun": c.noun or c.headline,
+            "_people": c.people, "_again": c.again,
         })
     return out
 
@@ -104,10 +108,13 @@ def dedupe(events: list[dict]) -> list[dict]:
                 continue
             if _days_apart(o["date"], ev["date"]) > (7 if len(modes) == 2 else 0):
                 continue
-            if (o["date"] is None) != (ev["date"] is None) and not (o["_noun"] if o["date"] is None else ev["_noun"]):
+            if (o["date"] is None) != (ev["date"] is None) and len(modes) == 1 and not (
+                    o["_noun"] if o["date"] is None else ev["_noun"]):
                 continue  # an undated verb report is its own event; an undated noun ("the talks") refers back
-            if o["status"] != ev["status"] and o["date"] and ev["date"]:
+            if o["status"] != ev["status"] and o["date"] and ev["date"] and len(modes) == 1:
                 continue
+            if ev["_again"] or (o["_people"] and ev["_people"] and not set(o["_people"]) & set(ev["_people"])):
+                continue  # "Singh also met Sullivan" after "he met Austin": another meeting
             same = i
             break
         if same is None:
@@ -125,5 +132,6 @@ def dedupe(events: list[dict]) -> list[dict]:
         merged["framework"] = keep["framework"] or o["framework"] or ev["framework"]
         out[same] = merged
     for ev in out:
-        ev.pop("_noun", None)
+        for k in ("_noun", "_people", "_again"):
+            ev.pop(k, None)
     return out

@@ -74,9 +74,10 @@ def is_negated(t: Token, govs: list[Token], rules: Rules) -> bool:
         return True
     if not is_verbal(t) and govs and any(c.dep_ == "neg" for c in govs[0].children) and t.dep_ == "dobj":
         return True
-    prev = t
+    prev = t.head if t.dep_ == "pcomp" else t  # "refrained from joining": the preposition's verb
     for g in govs[:2]:
-        if prev.dep_ in ("xcomp", "dobj") and (g.lemma_.lower() in negators) and g.lemma_.lower() != "deny":
+        if prev.dep_ in ("xcomp", "dobj", "pcomp", "prep") and (g.lemma_.lower() in negators) \
+                and g.lemma_.lower() != "deny":
             return True
         if prev.dep_ == "xcomp" and any(c.dep_ == "neg" for c in g.children):
             return True

@@ -38,6 +38,7 @@ class Entry:
     obj: str | None
     prt: str | None
     xcomp: bool | None = None  # True: needs a to-infinitive ("called on X to ..."); False: must have none
+    slot: str | None = None  # a slot the trigger must fill ("was in Tokyo": be needs "in")
 
 
 @dataclass
@@ -78,7 +79,7 @@ class Rules:
                     lemmas = tuple(r["lemma"].lower().split())
                     xcomp = True if "xcomp" in opts else False if "noxcomp" in opts else None
                     e = Entry(lemmas, r["pos"].upper(), r["frame"], opts.get("needs"), opts.get("obj"),
-                              opts.get("prt"), xcomp)
+                              opts.get("prt"), xcomp, opts.get("slot"))
                     entries[lemmas[0]].append(e)
                     forms.update(inflections(lemmas[0]))
                     forms.update(f.lower() for f in opts.get("forms", "").split("|") if f)

@@ -272,6 +272,8 @@ class SentenceCoder:
         light = self.rules.classes.get("light", set())
         slots = slots_for(t, scene, lambda v: v.lemma_.lower() in light or not self.rules.entries.get(v.lemma_.lower()))
         words = _clause_words(t, slots)
+        if tr.entry.slot and not slots.heads.get(tr.entry.slot):
+            return None
         needs = tr.entry.needs or frame.needs
         needs = None if needs == "-" else needs  # "needs=-" in the lexicon: this lemma needs nothing
         if needs and not self.rules.in_class(needs, words):
@@ -361,8 +363,12 @@ class SentenceCoder:
         actors = list(dict.fromkeys(actors))
         targets = [x for x in dict.fromkeys(targets) if x not in actors]
         parties = set(actors) | set(targets)
-        if frame.solo and len(parties) == 1 and not any(c.lower_ in ("joint", "combined", "bilateral", "trilateral")
-                                                       for c in t.children):
+        if frame.solo and len(parties) == 1:
+            joint = {"joint", "combined", "bilateral", "trilateral", "multilateral", "multinational", "allied"}
+            own = [c for slot in ("poss", "by", "subj", "mod") for h in slots.heads.get(slot, [])
+                   for c in self.resolve(h, mentions, memory, set())[0]]
+            if any(x.lower_ in joint for x in phrase(t)) or not own or slots.heads.get("with"):
+                return None  # a joint drill whose partner the text does not name here
             frame = self.rules.frames[frame.solo]
         if len(parties) < frame.min_parties:
             return None
@@ -389,6 +395,12 @@ class SentenceCoder:
                         pm = [m for h in c.children for m in mentions_in(phrase(h), mentions)]
                         location = location_of([m for m in pm if m.kind in ("place", "capital", "name", "short")])
         framework = frameworks[0] if frameworks else None
+        people = tuple(sorted({m.person or m.text for h in [x for hs in slots.heads.values() for x in hs]
+                               for m in mentions_in(phrase(h), mentions) if m.kind in ("official", "surname")}
+                              | {x.text for hs in slots.heads.values() for h in hs for x in phrase(h)
+                                 if x.pos_ == "PROPN" and x.i not in mention_tokens and x.dep_ != "compound"}))
+        again = any(c.dep_ == "advmod" and c.lower_ in ("also", "separately", "additionally", "later", "then")
+                    for v in [t, *govs[:1]] for c in v.children)
         start = offset
         conf = 0.85 - 0.1 * refs - (0.1 if not is_verbal(t) else 0)
         return Candidate(t.i, doc[t.i:tr.end].text, offset + t.idx, frame, actors, targets, when,
@@ -399,6 +411,7 @@ class SentenceCoder:
                              h.tag_ in ("NNS", "NNPS") and h.lemma_.lower() in self.rules.classes.get("document", set())
                              for h in slots.heads.get("obj", [])),
                          partners=pairs or partners, pairwise=bool(pairs), noun=not is_verbal(t),
+                         people=people, again=again,
                          confidence=max(0.3, conf),
                          distributive=any(x.lower_ in ("each", "respectively", "separately", "separate", "bilateral")
                                           for h in slots.heads.get("with", []) + slots.heads.get("obj", []) + [t]
@@ -473,9 +486,9 @@ class SentenceCoder:
                     continue
                 if not (act.dep_ in ("xcomp", "ccomp") and act.head.i == g.i):
                     break
-                if c.own_date and c.date:
-                    c.status = "planned"
-                    drop.add(p.trigger_i)
+                if (c.own_date and c.date) or c.frame.type in ("AID", "MOBILIZE"):
+                    c.status = "planned" if c.frame.type != "AID" or c.own_date else c.status
+                    drop.add(p.trigger_i)  # "agreed to buy jets": the purchase is the event
                 else:
                     drop.add(c.trigger_i)
                     p.actors = list(dict.fromkeys(p.actors + c.actors + c.targets))
