@@ -45,6 +45,45 @@ def _date_text(text: str) -> str:
     return _CAPS_MONTH.sub(lambda m: m.group(1).capitalize(), text)
 
 
+_MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov",
+                                          "dec"), 1)}
+_ENTRY = re.compile(r"^\s*([A-Za-z]{3,9})\.? (\d{1,2})(?:\s*[-–]\s*(\d{1,2}))?\s+[-–—]\s+\S")
+_YEAR = re.compile(r"\b(19[5-9]\d|20[0-4]\d)\b")
+
+
+class Timeline:
+    """Entries of a chronology ("FEB 13-14 - The Philippines accuses ..."): years run on from the year
+    the list starts in ("key events since 2023"), and a month earlier than the last one starts a new year."""
+
+    def __init__(self, anchor: date | None) -> None:
+        self.year: int | None = None
+        self.last_month = 0
+        self.anchor = anchor
+        self.start_year: int | None = None
+
+    def note(self, text: str) -> None:
+        if self.start_year is None and self.year is None:
+            years = [int(y) for y in _YEAR.findall(text)]
+            if years:
+                self.start_year = years[0]
+
+    def entry(self, text: str) -> str | None:
+        m = _ENTRY.match(text)
+        if not m or m.group(1)[:3].lower() not in _MONTHS:
+            return None
+        month = _MONTHS[m.group(1)[:3].lower()]
+        if self.year is None:
+            self.year = self.start_year or (self.anchor.year if self.anchor else None)
+            if self.year is None:
+                return None
+        elif month < self.last_month:
+            self.year += 1
+        self.last_month = month
+        if m.group(3):
+            return f"{self.year}-{month:02d}"  # "13-14": a range inside the month
+        return f"{self.year}-{month:02d}-{int(m.group(2)):02d}"
+
+
 _FUTURE_HINT = re.compile(r"\b(will|shall|'ll|going to|plans? to|planning to|scheduled|upcoming|next|is due to|"
                           r"are due to)\b", re.I)
 
@@ -108,6 +147,7 @@ class Coder:
         dctx = DateContext(anchor)
         events: list[dict] = []
         context_date = None  # the last date named in the paragraph, for events whose sentence has none
+        timeline = Timeline(anchor)
         for s, tdoc in zip(sents, tdocs, strict=True):
             if s.first_in_paragraph:
                 context_date = None
@@ -124,6 +164,11 @@ class Coder:
             pdoc = parsed.get(s.index)
             mentions, memory = self.mentions.find(pdoc if pdoc is not None else tdoc, s.start, anchor, memory)
             dates = find_dates(_date_text(s.text), dctx, future_hint=bool(_FUTURE_HINT.search(s.text)))
+            listed = timeline.entry(s.text)
+            if listed and dates and dates[0].start < 12:
+                dates[0] = replace(dates[0], edtf=listed)
+            elif not listed:
+                timeline.note(s.text)
             if pdoc is not None:
                 cands, memory = self.sentences.code(pdoc, s.start, mentions, memory, dates, anchor)
                 for c in cands:
