@@ -215,7 +215,9 @@ class SentenceCoder:
         civil = self.rules.in_class("civil", words) and not self.rules.in_class("security", words)
         mention_tokens = {i for m in mentions for i in range(m.tok_start, m.tok_end)}
         memory = self._learn_people(doc, mentions, memory)
-        triggers = find_triggers(doc, self.rules, mention_tokens)
+        # a named agreement ("the 2014 Enhanced Defense Cooperation Agreement") still names a document
+        named_docs = {m.tok_end - 1 for m in mentions if m.kind == "framework"}
+        triggers = find_triggers(doc, self.rules, mention_tokens - named_docs)
         memory = replace(memory, sentence_subject=tuple(self._sentence_subject(doc, mentions)))
         trigger_ids = {tr.token.i for tr in triggers}
         attached, free = attach_dates(doc, dates, trigger_ids)
