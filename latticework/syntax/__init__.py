@@ -84,8 +84,8 @@ class Timeline:
         return f"{self.year}-{month:02d}-{int(m.group(2)):02d}"
 
 
-_FUTURE_HINT = re.compile(r"\b(will|shall|'ll|going to|plans? to|planning to|scheduled|upcoming|next|is due to|"
-                          r"are due to)\b", re.I)
+_FUTURE_HINT = re.compile(r"\b(will|shall|'ll|going to|plans? to|planning to|scheduled|upcoming|is due to|"
+                          r"are due to|next (week|month|year|spring|summer|autumn|fall|winter))\b", re.I)
 
 
 def _parse_date(value: str | None) -> date | None:

@@ -37,7 +37,7 @@ class Entry:
     needs: str | None
     obj: str | None
     prt: str | None
-    xcomp: bool | None = None  # True: needs a to-infinitive ("called on X to ..."); False: must have none
+    xcomp: bool | frozenset[str] | None = None  # needs a to-infinitive (of these lemmas), or must have none
     slot: str | None = None  # a slot the trigger must fill ("was in Tokyo": be needs "in")
 
 
@@ -77,7 +77,11 @@ class Rules:
                     opts: dict[str, str] = dict((f.split("=", 1) + [""])[:2] for f in r["flags"].split(",")
                                                 if f and f != "-")
                     lemmas = tuple(r["lemma"].lower().split())
-                    xcomp = True if "xcomp" in opts else False if "noxcomp" in opts else None
+                    xcomp: bool | frozenset[str] | None = None
+                    if "xcomp" in opts:
+                        xcomp = frozenset(opts["xcomp"].split("|")) if opts["xcomp"] else True
+                    elif "noxcomp" in opts:
+                        xcomp = False
                     e = Entry(lemmas, r["pos"].upper(), r["frame"], opts.get("needs"), opts.get("obj"),
                               opts.get("prt"), xcomp, opts.get("slot"))
                     entries[lemmas[0]].append(e)

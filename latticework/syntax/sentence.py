@@ -72,7 +72,10 @@ def find_triggers(doc: Doc, rules: Rules, mention_tokens: set[int]) -> list[Trig
                     continue
                 if e.pos == "NOUN" and head.pos_ not in ("NOUN", "PROPN", "X", "NUM"):
                     continue
-                if e.xcomp is not None and e.xcomp != any(c.dep_ == "xcomp" for c in head.children):
+                xc = [c for c in head.children if c.dep_ == "xcomp"]
+                if e.xcomp is not None and (e.xcomp is False and xc or e.xcomp is not False and not xc):
+                    continue
+                if isinstance(e.xcomp, frozenset) and not any(c.lemma_.lower() in e.xcomp for c in xc):
                     continue
                 if e.prt and not any(c.dep_ == "prt" and c.lower_ == e.prt for c in head.children):
                     continue
@@ -80,7 +83,9 @@ def find_triggers(doc: Doc, rules: Rules, mention_tokens: set[int]) -> list[Trig
                 if frame is None or any(o.token.i == head.i and o.frame.name == frame.name for o in out):
                     continue
                 out.append(Trigger(head, e, frame, t.i + n))
-    return out
+    # a row whose condition on the infinitive matched ("invited X to join") beats the lemma's plain row
+    specific = {tr.token.i for tr in out if isinstance(tr.entry.xcomp, frozenset)}
+    return [tr for tr in out if tr.token.i not in specific or isinstance(tr.entry.xcomp, frozenset)]
 
 
 def _clause_tokens(t: Token) -> list[Token]:
