@@ -161,6 +161,11 @@ def _verb_slots(v: Token, s: Slots, *, as_carrier: bool) -> None:
 
 def _noun_slots(n: Token, s: Slots) -> None:
     for c in n.children:
+        if c.dep_ == "prep" and c.lower_ == "of":
+            for g in pobjs(c):  # "the shipment of missiles for Russia": the recipient hangs on the thing
+                for cc in g.children:
+                    if cc.dep_ == "prep" and cc.lower_ in ("to", "for"):
+                        s.add(cc.lower_, pobjs(cc))
         if c.dep_ == "poss":
             s.add("poss", [c])
         elif c.dep_ in ("compound", "amod", "nmod", "nummod"):

@@ -79,7 +79,7 @@ class MentionFinder:
                 seen.add(entry.person)
             if entry.kind in PERSON_KINDS and out and s - out[-1].tok_end <= 4 and out[-1].kind in (
                     "organisation", "name", "short", "abbrev", "demonym") and all(
-                    t.text in TITLE_WORDS or t.text[:1].isupper() or t.lower_ in ("of", "the", "and", "for", "-", "'s")
+                    t.text in TITLE_WORDS or t.text[:1].isupper() or t.lower_ in ("of", "the", "for", "-", "'s")
                     for t in doc[out[-1].tok_end:s]):
                 # "NATO Secretary General Mark Rutte": the title says whom a person speaks for
                 code, members = out[-1].code, out[-1].members

@@ -198,6 +198,9 @@ class SentenceCoder:
                 codes, ref = base[:k] if n else base, True
                 if not codes:
                     codes = list(reversed(memory.recent))[:k]
+            elif low & (IT | THEY | PERSON_PRON) and head.dep_ in ("nsubj", "nsubjpass") and head.head.dep_ == "ccomp" \
+                    and self._reporter(head.head.head, mentions):
+                codes, ref = self._reporter(head.head.head, mentions), True  # "X announced it would send"
             elif head.lower_ == "it" and head.dep_ == "nsubj" and head.head.lemma_ == "be":
                 codes = []  # "it is an honour to ...": no one
             elif low & IT and head.tag_ == "PRP" or (head.lower_ in ("it", "its")):
@@ -241,6 +244,16 @@ class SentenceCoder:
         if subject:
             memory = replace(memory, last_subject=tuple(subject))
         return out, memory
+
+    def _reporter(self, v: Token, mentions: list[Mention]) -> list[str]:
+        """Codes of the subject of a reporting verb ("X said", "X announced")."""
+        if v.lemma_.lower() not in self.rules.classes.get("report", set()):
+            return []
+        for c in v.children:
+            if c.dep_ == "nsubj":
+                return [x for m in mentions_in(phrase(c), mentions) if m.kind not in PLACE_KINDS
+                        for x in codes_of(m, self.dictionary)]
+        return []
 
     def _sentence_subject(self, doc: Doc, mentions: list[Mention]) -> list[str]:
         """Codes of the main clause's subject: what "it" and "its" refer to in the next sentence."""
@@ -319,9 +332,9 @@ class SentenceCoder:
                 codes, pl, fw, ref = self.resolve(h, mentions, memory, exclude)
                 frameworks += fw
                 if slot in LOCATION_PREPS and role not in ("A", "T"):
-                    places += pl or [m for m in mentions_in(phrase(h), mentions) if m.kind != "organisation"]
+                    places += [m for m in (pl or mentions_in(phrase(h), mentions)) if m.kind != "organisation"
+                               and not (m.tok_end < len(doc) and doc[m.tok_end - 1].dep_ == "compound")]
                     continue
-                places += pl
                 if role is None or not codes:
                     continue
                 refs += ref
@@ -332,7 +345,12 @@ class SentenceCoder:
                 elif role == "T":
                     targets += codes
                 elif role == "W":
-                    things += codes
+                    named = [m for m in mentions_in(phrase(h), mentions) if m.kind in ("name", "short", "abbrev",
+                                                                                          "government", "capital")]
+                    if frame.type == "AID" and named and h.dep_ in ("dobj", "dative") and slots.heads.get("with"):
+                        targets += codes  # "provide Ukraine with an aid package": the object receives
+                    else:
+                        things += codes
                 elif role == "L":
                     places += [m for m in mentions_in(phrase(h), mentions)]
         if frame.type in ("ACCUSE", "THREATEN", "REQUEST") and not targets:
@@ -349,6 +367,13 @@ class SentenceCoder:
             for slot in ("obj", "with", "dative"):
                 for h in head_slots.heads.get(slot, []):
                     actors += self.resolve(h, mentions, memory, set(actors))[0]
+        if frame.type in ("CONSULT", "AGREE", "COOPERATE") and len(set(actors)) < 2 and any(
+                c.dep_ == "auxpass" for c in t.children):
+            # "agreements were signed during a visit ... by A and B": the agent may hang lower down
+            for x in t.subtree:
+                if x.dep_ in ("agent", "prep") and x.lower_ == "by":
+                    for h in x.children:
+                        actors += self.resolve(h, mentions, memory, set(actors))[0]
         if frame.type in ("CONSULT", "AGREE", "COOPERATE") and len(set(actors)) == 1 and frame.min_parties >= 2:
             # an agentless passive or a loose attachment: the other parties named in the trigger's clause
             for x in _clause_tokens(t):
@@ -462,9 +487,11 @@ class SentenceCoder:
 
     def _combine(self, cands: list[Candidate], triggers: list[Trigger]) -> list[Candidate]:
         """Rules across triggers of one sentence: carried nouns, rule 3 and rule 4."""
-        by_i = {c.trigger_i: c for c in cands}
+        by_i: dict[int, Candidate] = {}
+        for c in cands:
+            by_i.setdefault(c.trigger_i, c)
         doc_tokens = {tr.token.i: tr.token for tr in triggers}
-        drop: set[int] = set()
+        drop: set[int] = set()  # ids of dropped candidates
         for c in cands:
             tok = doc_tokens[c.trigger_i]
             # an event noun carried by a trigger verb of the same type is that verb's event
@@ -473,7 +500,7 @@ class SentenceCoder:
                 light = self.rules.classes.get("light", set())
                 if v.frame.type != c.frame.type and doc_tokens[v.trigger_i].lemma_.lower() in light \
                         and "pledge" not in v.frame.flags:
-                    drop.add(v.trigger_i)  # "joined the exercises", "took part in the drills": the noun is the event
+                    drop.add(id(v))  # "joined the exercises", "took part in the drills": the noun is the event
                     c.date = c.date or v.date
                     continue
                 if v.frame.type == c.frame.type:
@@ -483,7 +510,7 @@ class SentenceCoder:
                     v.plural = v.plural or c.plural
                     v.partners = v.partners or c.partners
                     v.location = v.location or c.location
-                    drop.add(c.trigger_i)
+                    drop.add(id(c))
                     continue
             # rule 3: a pledge governing an act through its complement ("agreed to hold", "agreed that ...")
             act = tok if is_verbal(tok) or c.carrier is None else tok.doc[c.carrier]
@@ -495,20 +522,23 @@ class SentenceCoder:
                     break
                 if (c.own_date and c.date) or c.frame.type in ("AID", "MOBILIZE"):
                     c.status = "planned" if c.frame.type != "AID" or c.own_date else c.status
-                    drop.add(p.trigger_i)  # "agreed to buy jets": the purchase is the event
+                    drop.add(id(p))  # "agreed to buy jets": the purchase is the event
                 else:
-                    drop.add(c.trigger_i)
+                    drop.add(id(c))
                     p.actors = list(dict.fromkeys(p.actors + c.actors + c.targets))
                 break
+        # one verb, two readings: forces sent are a deployment, not a transfer ("sent a patrol vessel to")
+        deployed = {c.trigger_i for c in cands if c.frame.mode == "deployment"}
+        drop |= {id(c) for c in cands if c.frame.type == "AID" and c.trigger_i in deployed}
         # rule 4: an arms contract is a transfer, not a signing
-        aid = [c for c in cands if c.frame.type == "AID" and c.trigger_i not in drop]
+        aid = [c for c in cands if c.frame.type == "AID" and id(c) not in drop]
         for c in cands:
             if c.frame.type == "AGREE" and c.frame.mode == "sign" and aid:
-                drop.add(c.trigger_i)
+                drop.add(id(c))
         # the same frame twice on one pair in one sentence ("talks ... the meeting") is one event
         out: list[Candidate] = []
         for c in cands:
-            if c.trigger_i in drop:
+            if id(c) in drop:
                 continue
             if any(o.frame.type == c.frame.type and o.frame.mode == c.frame.mode and set(o.actors) == set(c.actors)
                    and set(o.targets) == set(c.targets) and (o.date == c.date or not c.date) for o in out):
