@@ -184,6 +184,8 @@ class Coder:
             codes = [c for m in mentions for c in codes_of(m, self.dictionary) if m.kind not in ("capital",)
                      or True]
             memory = memory.with_codes(codes)
+            groups = [m.members for m in mentions if m.kind == "grouping" and m.members]
+            memory = replace(memory, last_group=groups[-1] if groups else ())
         return dedupe(events)
 
 

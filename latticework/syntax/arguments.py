@@ -100,7 +100,7 @@ def subject_of(v: Token, depth: int = 0) -> tuple[list[Token], bool]:
         for _ in range(3):
             if is_verbal(g):
                 return subject_of(g, depth + 1)
-            if g.head is g:
+            if g.head.i == g.i:
                 break
             g = g.head
         return [], False

@@ -25,7 +25,7 @@ def governors(t: Token, limit: int = 4) -> list[Token]:
     out: list[Token] = []
     cur = t
     for _ in range(limit):
-        if cur.dep_ in ("ROOT",) or cur.head is cur:
+        if cur.dep_ in ("ROOT",) or cur.head.i == cur.i:
             break
         if cur.dep_ not in ("xcomp", "ccomp", "dobj", "pobj", "prep", "conj", "advcl", "pcomp", "nsubjpass",
                             "acl", "attr", "oprd", "nsubj", "appos", "compound", "relcl"):
@@ -55,7 +55,7 @@ def is_planned(t: Token, govs: list[Token], when: str | None, anchor: date | Non
     prev = t
     for g in govs:
         # "plans to hold", "agreed to hold", "is set to sign": the event sits under a verb of intention
-        if prev.dep_ in ("xcomp", "ccomp") or (not is_verbal(prev) and prev.head is g and prev.dep_ in ("dobj",)):
+        if prev.dep_ in ("xcomp", "ccomp") or (not is_verbal(prev) and prev.head.i == g.i and prev.dep_ in ("dobj",)):
             if g.lemma_.lower() in future and g.lemma_.lower() not in ("say", "confirm"):
                 if prev.dep_ == "xcomp" or g.lemma_.lower() in ("plan", "schedule", "expect", "intend", "propose"):
                     return True
@@ -121,7 +121,7 @@ def date_of(t: Token, attached: dict[int, list[DateMention]], free: list[DateMen
 
     A verb above that names another event keeps its date ("denounced on Thursday the drills of last week")."""
     for tok in [t, *govs]:
-        if tok is not t and tok.i in other_events:
+        if tok.i != t.i and tok.i in other_events:
             break
         own = attached.get(tok.i)
         if own:
@@ -145,7 +145,7 @@ def attach_dates(doc: Doc, dates: list[DateMention], trigger_ids: set[int]) -> t
             if cur.i in trigger_ids:
                 hit = cur
                 break
-            if cur.head is cur:
+            if cur.head.i == cur.i:
                 break
             if cur.dep_ in ("relcl", "acl", "advcl") and is_verbal(cur):
                 subordinate = True  # "a warship that Manila grounded in 1999": that clause's own date

@@ -26,7 +26,8 @@ class Memory:
     recent: tuple[str, ...] = ()  # actor codes, most recent last
     last_parties: tuple[str, ...] = ()  # parties of the last coded event
     last_subject: tuple[str, ...] = ()
-    sentence_subject: tuple[str, ...] = ()  # the current sentence's main subject  # the last main-clause subject that named an actor
+    sentence_subject: tuple[str, ...] = ()  # the current sentence's main subject
+    last_group: tuple[str, ...] = ()  # members of the grouping named in the previous sentence  # the last main-clause subject that named an actor
     last_person: str | None = None  # code of the last person named
     persons: tuple[tuple[str, str], ...] = ()  # (name, code) for people identified by title
     persons_seen: frozenset[str] = frozenset()  # dictionary people already named in full

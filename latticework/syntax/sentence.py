@@ -92,7 +92,7 @@ def _clause_tokens(t: Token) -> list[Token]:
     """The trigger's clause: its dependents, minus other clauses and location phrases."""
     out = []
     root = t
-    if not is_verbal(t) and t.head is not t and is_verbal(t.head) and t.dep_ in ("dobj", "nsubjpass", "nsubj"):
+    if not is_verbal(t) and t.head.i != t.i and is_verbal(t.head) and t.dep_ in ("dobj", "nsubjpass", "nsubj"):
         root = t.head
     stack = [root]
     while stack:
@@ -192,6 +192,9 @@ class SentenceCoder:
                 codes, ref = other[:1], True
             elif low & THEY and len(memory.sentence_subject) >= 2 and head.tag_ == "PRP$":
                 codes, ref = list(memory.sentence_subject), True  # "the US and Japan ... their treaty"
+            elif memory.last_group and (head.lemma_.lower() in group or head.lemma_.lower() in ("actor", "member")) and \
+                    low & {"these", "those", "its", "the"} and head.tag_ == "NNS" and not low & {"two", "both"}:
+                codes, ref = list(memory.last_group), True  # "these actors" after "the IP4"
             elif low & THEY or (head.lemma_.lower() in group and (n or low & {"the", "both", "these", "all"})):
                 k = n or max(2, len(memory.last_parties))
                 base = list(memory.last_parties) or list(reversed(memory.recent))[:k][::-1]
@@ -203,10 +206,18 @@ class SentenceCoder:
                 codes, ref = self._reporter(head.head.head, mentions), True  # "X announced it would send"
             elif head.lower_ == "it" and head.dep_ == "nsubj" and head.head.lemma_ == "be":
                 codes = []  # "it is an honour to ...": no one
+            elif head.lower_ == "its" and any(m.tok_end <= head.i and m.kind not in PLACE_KINDS
+                                              and codes_of(m, self.dictionary) for m in mentions):
+                near = max((m for m in mentions if m.tok_end <= head.i and m.kind not in PLACE_KINDS
+                            and codes_of(m, self.dictionary)), key=lambda m: m.tok_end)
+                codes, ref = list(codes_of(near, self.dictionary))[:1], True  # "Pyongyang's acts, such as its test"
             elif low & IT and head.tag_ == "PRP" or (head.lower_ in ("it", "its")):
                 cand = [c for c in memory.last_subject if c not in exclude] if len(memory.last_subject) == 1 else []
                 cand += [c for c in reversed(memory.recent) if c not in exclude]
                 codes, ref = cand[:1], True
+            elif any(t.lower_ in ("such", "these", "those") and t.head.i == head.i for t in toks) and memory.last_parties \
+                    and head.lemma_.lower() in self.rules.classes.get("event_ref", set()):
+                codes, ref = [c for c in memory.last_parties if c not in exclude], True  # "against such actions"
             elif low & PERSON_PRON and memory.last_person:
                 codes, ref = [memory.last_person], True
             elif head.pos_ == "PROPN":
@@ -236,6 +247,8 @@ class SentenceCoder:
                                 trigger_ids)
             if c is not None and not (civil and c.frame.type in ("CONSULT", "AGREE", "COOPERATE")):
                 out.append(c)
+                if len(set(c.actors) | set(c.targets)) >= 2:  # "such actions" later in the sentence
+                    memory = replace(memory, last_parties=tuple(sorted(set(c.actors) | set(c.targets))))
         out = self._combine(out, triggers)
         if out:
             last = out[-1]
@@ -361,7 +374,9 @@ class SentenceCoder:
                         if m.kind not in ("place",):
                             targets += [c for c in codes_of(m, self.dictionary) if c not in actors]
         if frame.type in ("CONSULT", "AGREE", "COOPERATE") and len(set(actors)) == 1 and t.dep_ in (
-                "advcl", "conj", "xcomp") and is_verbal(t.head):
+                "advcl", "conj", "xcomp") and is_verbal(t.head) and any(
+                self.rules.frames[e.frame].type in ("CONSULT", "AGREE", "COOPERATE")
+                for e in self.rules.entries.get(t.head.lemma_.lower(), ())):
             # "met X in Manila, pledging to work together": the head event's partners are this one's too
             head_slots = slots_for(t.head, scene)
             for slot in ("obj", "with", "dative"):
@@ -452,7 +467,7 @@ class SentenceCoder:
     def _pair_list(self, t: Token, mentions: list[Mention]) -> list[list[str]]:
         """ "the Japan-ROK, the Japan-China and the Japan-Laos meetings": one complete pair per conjunct."""
         first = t
-        while first.dep_ == "conj" and first.head is not first:
+        while first.dep_ == "conj" and first.head.i != first.i:
             first = first.head
         chain = [first] + [x for x in first.subtree if x.dep_ == "conj" and not is_verbal(x)]
         groups = []
