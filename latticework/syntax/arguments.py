@@ -164,7 +164,7 @@ def _noun_slots(n: Token, s: Slots) -> None:
         if c.dep_ == "prep" and c.lower_ == "of":
             for g in pobjs(c):  # "the shipment of missiles for Russia": the recipient hangs on the thing
                 for cc in g.children:
-                    if cc.dep_ == "prep" and cc.lower_ in ("to", "for"):
+                    if cc.dep_ == "prep" and cc.lower_ in ("to", "for", "from"):
                         s.add(cc.lower_, pobjs(cc))
         if c.dep_ == "poss":
             s.add("poss", [c])

@@ -108,6 +108,8 @@ def dedupe(events: list[dict]) -> list[dict]:
                 continue
             if _days_apart(o["date"], ev["date"]) > (7 if len(modes) == 2 else 0):
                 continue
+            if o["date"] is None and ev["date"] is None and len(modes) == 1 and not (o["_noun"] or ev["_noun"]):
+                continue  # two undated verb reports in different places: two events, unless one refers back
             if (o["date"] is None) != (ev["date"] is None) and len(modes) == 1 and not (
                     o["_noun"] if o["date"] is None else ev["_noun"]):
                 continue  # an undated verb report is its own event; an undated noun ("the talks") refers back
@@ -129,6 +131,7 @@ def dedupe(events: list[dict]) -> list[dict]:
         merged = dict(keep)
         merged["confidence"] = max(o["confidence"], ev["confidence"])
         merged["location"] = keep["location"] or o["location"] or ev["location"]
+        merged["date"] = keep["date"] or o["date"] or ev["date"]
         merged["framework"] = keep["framework"] or o["framework"] or ev["framework"]
         out[same] = merged
     for ev in out:

@@ -145,6 +145,11 @@ def attach_dates(doc: Doc, dates: list[DateMention], trigger_ids: set[int]) -> t
             if cur.i in trigger_ids:
                 hit = cur
                 break
+            if is_verbal(cur):  # "agreed to hold an exercise in the summer": the carried noun's date
+                carried = [c for c in cur.children if c.dep_ == "dobj" and c.i in trigger_ids and not is_verbal(c)]
+                if carried:
+                    hit = carried[0]
+                    break
             if cur.head.i == cur.i:
                 break
             if cur.dep_ in ("relcl", "acl", "advcl") and is_verbal(cur):

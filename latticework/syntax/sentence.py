@@ -345,7 +345,8 @@ class SentenceCoder:
                 codes, pl, fw, ref = self.resolve(h, mentions, memory, exclude)
                 frameworks += fw
                 if slot in LOCATION_PREPS and role not in ("A", "T"):
-                    places += [m for m in (pl or mentions_in(phrase(h), mentions)) if m.kind != "organisation"
+                    sub = [m for m in mentions_in(list(h.subtree), mentions) if m.kind in PLACE_KINDS]
+                    places += [m for m in (pl or sub or mentions_in(phrase(h), mentions)) if m.kind != "organisation"
                                and not (m.tok_end < len(doc) and doc[m.tok_end - 1].dep_ == "compound")]
                     continue
                 if role is None or not codes:
@@ -382,6 +383,15 @@ class SentenceCoder:
             for slot in ("obj", "with", "dative"):
                 for h in head_slots.heads.get(slot, []):
                     actors += self.resolve(h, mentions, memory, set(actors))[0]
+        if frame.type == "AID" and not targets:
+            # "the first shipment of missiles for Russia": the recipient may hang anywhere in the phrase
+            roots = [t] + ([slots.governor] if slots.governor is not None else [])
+            for r in roots:
+                for x in r.subtree:
+                    if x.dep_ == "prep" and x.lower_ in ("to", "for") and x.head.dep_ not in ("relcl", "advcl"):
+                        for h in x.children:
+                            targets += [c for c in self.resolve(h, mentions, memory, set(actors))[0]
+                                        if c not in actors]
         if frame.type in ("CONSULT", "AGREE", "COOPERATE") and len(set(actors)) < 2 and any(
                 c.dep_ == "auxpass" for c in t.children):
             # "agreements were signed during a visit ... by A and B": the agent may hang lower down
@@ -441,6 +451,21 @@ class SentenceCoder:
                     if c.dep_ == "prep" and c.lower_ in ("in", "at"):
                         pm = [m for h in c.children for m in mentions_in(phrase(h), mentions)]
                         location = location_of([m for m in pm if m.kind in ("place", "capital", "name", "short")])
+        if location is None:  # "met the minister in Singapore": the place hangs on a participant
+            for slot in ("obj", "with", "to", "dative", "subj"):
+                for h in slots.heads.get(slot, []):
+                    for x in [h, *[c for c in h.children if c.dep_ == "advmod"]]:
+                        for c in x.children:
+                            if c.dep_ == "prep" and c.lower_ in ("in", "at", "on") and location is None:
+                                pm = [m for g in c.children for m in mentions_in(list(g.subtree), mentions)]
+                                location = location_of([m for m in pm if m.kind in ("place", "capital", "name",
+                                                                                       "short")])
+        if location is None and frame.mode == "visit":  # "visited Abuja": the destination
+            for slot in ("to", "obj", "in"):
+                for h in slots.heads.get(slot, []):
+                    pm = [m for m in mentions_in(phrase(h), mentions) if m.kind in PLACE_KINDS]
+                    if pm and location is None:
+                        location = location_of(pm)
         framework = frameworks[0] if frameworks else None
         people = tuple(sorted({m.person or m.text for h in [x for hs in slots.heads.values() for x in hs]
                                for m in mentions_in(phrase(h), mentions) if m.kind in ("official", "surname")}
