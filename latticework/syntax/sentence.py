@@ -359,9 +359,9 @@ class SentenceCoder:
                 elif role == "T":
                     targets += codes
                 elif role == "W":
-                    named = [m for m in mentions_in(phrase(h), mentions) if m.kind in ("name", "short", "abbrev",
+                    recipients = [m for m in mentions_in(phrase(h), mentions) if m.kind in ("name", "short", "abbrev",
                                                                                           "government", "capital")]
-                    if frame.type == "AID" and named and h.dep_ in ("dobj", "dative") and slots.heads.get("with"):
+                    if frame.type == "AID" and recipients and h.dep_ in ("dobj", "dative") and slots.heads.get("with"):
                         targets += codes  # "provide Ukraine with an aid package": the object receives
                     else:
                         things += codes
@@ -407,9 +407,9 @@ class SentenceCoder:
                         continue
                     actors += [c for c in codes_of(m, self.dictionary)]
             refs += 1
-            named = {c for m in mentions for c in codes_of(m, self.dictionary) if m.kind not in PLACE_KINDS}
+            in_sentence = {c for m in mentions for c in codes_of(m, self.dictionary) if m.kind not in PLACE_KINDS}
             if len(set(actors)) == 1 and actors[0] in memory.last_parties and len(memory.last_parties) == 2 \
-                    and named <= set(actors):
+                    and in_sentence <= set(actors):
                 actors = list(memory.last_parties)  # the pair the paragraph is about
         pairs = self._pair_list(t, mentions) if not is_verbal(t) and frame.type in ("CONSULT", "AGREE", "COOPERATE") \
             else []
