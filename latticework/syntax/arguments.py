@@ -57,6 +57,9 @@ def phrase(head: Token) -> list[Token]:
             take = c.dep_ in NP_DEPS and not (c.dep_ == "conj" and is_verbal(c))
             if c.dep_ == "prep" and c.lower_ == "of" and t.lower_ not in PLACE_HEADS:
                 take = True
+            if c.dep_ == "prep" and (c.lower_ in ("including", "like") or (
+                    c.lower_ == "as" and any(x.lower_ == "such" for x in c.children))):
+                take = True  # "partners such as A, B and C", "states including A and B"
             if c.dep_ == "prep" and c.lower_ == "from" and t.lemma_.lower() in PERSON_HEADS:
                 take = True  # "counterparts from the Philippines and Indonesia"
             if c.dep_ == "pobj" and t.dep_ == "prep":  # the object of a preposition the phrase took
@@ -152,6 +155,9 @@ def _verb_slots(v: Token, s: Slots, *, as_carrier: bool) -> None:
                 for cc in g.children:
                     if cc.dep_ == "prep" and cc.lower_ in ("in", "at"):
                         s.add(cc.lower_, pobjs(cc))
+    if not as_carrier and v.dep_ == "relcl" and not s.heads.get("obj") and s.heads.get("subj") and \
+            v.head.i not in {h.i for h in s.heads["subj"]}:
+        s.add("obj", [v.head])  # "the agreement that the two leaders signed"
     if not as_carrier:
         for o in list(s.heads.get("obj", [])):
             for c in o.children:
@@ -203,6 +209,10 @@ def slots_for(t: Token, scene_preps: set[str], carries=lambda v: True) -> Slots:
         s.governor = g.head  # "took part in the exercise", "agreed on a pact"
         if carries(g.head):
             _verb_slots(g.head, s, as_carrier=True)
+    elif head.dep_ == "pobj" and g.dep_ == "prep" and g.lower_ in scene_preps and is_verbal(g.head) and not (
+            s.heads.get("poss") or s.heads.get("mod")):
+        subj, _ = subject_of(g.head)  # "after talks with Orban, Stoltenberg said": the clause's subject took part
+        s.add("subj", subj)
     elif head.dep_ in ("nsubj",) and is_verbal(g):
         s.governor = g  # "talks between A and B took place"; "the drills involved A and B"
         for c in g.children:

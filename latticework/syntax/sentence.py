@@ -163,10 +163,13 @@ class SentenceCoder:
         codes: list[str] = []
         places: list[Mention] = []
         frameworks: list[str] = []
+        nonagent = self.rules.classes.get("nonagent", set())
         for m in ms:
             if m.kind == "place" or (m.kind == "capital" and head.lower_ in ("capital", "city")):
                 places.append(m)
                 continue
+            if m.kind in ("demonym", "capital") and head.doc[m.tok_end - 1].head.lemma_.lower() in nonagent:
+                continue  # "the Ukrainian crisis", "Russian arms production": a topic, not a party
             if m.kind in ("grouping", "framework"):
                 frameworks.append(m.code)
             codes.extend(codes_of(m, self.dictionary))
@@ -375,7 +378,7 @@ class SentenceCoder:
                         if m.kind not in ("place",):
                             targets += [c for c in codes_of(m, self.dictionary) if c not in actors]
         if frame.type in ("CONSULT", "AGREE", "COOPERATE") and len(set(actors)) == 1 and t.dep_ in (
-                "advcl", "conj", "xcomp") and is_verbal(t.head) and any(
+                "advcl", "conj", "xcomp") and is_verbal(t.head) and not any(c.dep_ == "mark" for c in t.children) and any(
                 self.rules.frames[e.frame].type in ("CONSULT", "AGREE", "COOPERATE")
                 for e in self.rules.entries.get(t.head.lemma_.lower(), ())):
             # "met X in Manila, pledging to work together": the head event's partners are this one's too
@@ -399,7 +402,8 @@ class SentenceCoder:
                 if x.dep_ in ("agent", "prep") and x.lower_ == "by":
                     for h in x.children:
                         actors += self.resolve(h, mentions, memory, set(actors))[0]
-        if frame.type in ("CONSULT", "AGREE", "COOPERATE") and len(set(actors)) == 1 and frame.min_parties >= 2:
+        if frame.type in ("CONSULT", "AGREE", "COOPERATE") and len(set(actors)) == 1 and frame.min_parties >= 2 \
+                and is_verbal(t):
             # an agentless passive or a loose attachment: the other parties named in the trigger's clause
             for x in _clause_tokens(t):
                 for m in mentions_in([x], mentions):
@@ -420,15 +424,17 @@ class SentenceCoder:
         actors = list(dict.fromkeys(actors))
         targets = [x for x in dict.fromkeys(targets) if x not in actors]
         parties = set(actors) | set(targets)
-        if frame.solo and len(parties) == 1:
+        if frame.solo and len(parties) == 1 and not self.dictionary.is_org(next(iter(parties))):
             joint = {"joint", "combined", "bilateral", "trilateral", "multilateral", "multinational", "allied"}
             own = [c for slot in ("poss", "by", "subj", "mod") for h in slots.heads.get(slot, [])
                    for c in self.resolve(h, mentions, memory, set())[0]]
             if any(x.lower_ in joint for x in phrase(t)) or not own or slots.heads.get("with"):
                 return None  # a joint drill whose partner the text does not name here
             frame = self.rules.frames[frame.solo]
-        if len(parties) < frame.min_parties:
-            return None
+        lone_org = len(parties) == 1 and frame.type in ("CONSULT", "COOPERATE") and self.dictionary.is_org(
+            next(iter(parties)))
+        if len(parties) < frame.min_parties and not lone_org:
+            return None  # (a NATO summit, an ASEAN exercise: one organisation is enough)
         if "target_needed" in frame.flags and not targets:
             return None
         if frame.type in ("AID",) and not targets:
@@ -539,7 +545,7 @@ class SentenceCoder:
                 v = by_i[c.carrier]
                 light = self.rules.classes.get("light", set())
                 if v.frame.type != c.frame.type and doc_tokens[v.trigger_i].lemma_.lower() in light \
-                        and "pledge" not in v.frame.flags:
+                        and "pledge" not in v.frame.flags and v.frame.type != "AGREE":
                     drop.add(id(v))  # "joined the exercises", "took part in the drills": the noun is the event
                     c.date = c.date or v.date
                     continue
@@ -554,6 +560,8 @@ class SentenceCoder:
                     continue
             # rule 3: a pledge governing an act through its complement ("agreed to hold", "agreed that ...")
             act = tok if is_verbal(tok) or c.carrier is None else tok.doc[c.carrier]
+            while act.dep_ == "conj" and is_verbal(act.head):
+                act = act.head  # "agreed to resume visits, hold talks and exercises"
             for g in governors(tok):
                 p = by_i.get(g.i)
                 if p is None or "pledge" not in p.frame.flags or p.trigger_i == c.trigger_i:
