@@ -124,8 +124,10 @@ def _clause_words(t: Token, slots: Slots) -> set[str]:
         words.add(x.lemma_.lower())
         words.add(x.lower_)
         for c in x.children:
-            if c.dep_ in ("relcl", "ccomp", "advcl", "parataxis") or (c.dep_ == "conj" and is_verbal(c)):
+            if c.dep_ in ("relcl", "ccomp", "parataxis") or (c.dep_ == "conj" and is_verbal(c)):
                 continue
+            if c.dep_ == "advcl" and c.tag_ != "VBG":
+                continue  # "..., covering 1,000 tanks" describes what was signed; "after X met Y" does not
             stack.append(c)
     for ts in slots.heads.values():
         for h in ts:
@@ -386,6 +388,12 @@ class SentenceCoder:
             for slot in ("obj", "with", "dative"):
                 for h in head_slots.heads.get(slot, []):
                     actors += self.resolve(h, mentions, memory, set(actors))[0]
+        if frame.type == "AID" and not actors:
+            # "a contract for 12 Rafale fighters from France": the supplier may hang under the thing
+            for x in t.subtree:
+                if x.dep_ == "prep" and x.lower_ == "from" and x.head.dep_ not in ("relcl", "advcl"):
+                    for h in x.children:
+                        actors += [c for c in self.resolve(h, mentions, memory, set(targets))[0] if c not in targets]
         if frame.type == "AID" and not targets:
             # "the first shipment of missiles for Russia": the recipient may hang anywhere in the phrase
             roots = [t] + ([slots.governor] if slots.governor is not None else [])
@@ -578,10 +586,14 @@ class SentenceCoder:
         # one verb, two readings: forces sent are a deployment, not a transfer ("sent a patrol vessel to")
         deployed = {c.trigger_i for c in cands if c.frame.mode == "deployment"}
         drop |= {id(c) for c in cands if c.frame.type == "AID" and c.trigger_i in deployed}
-        # rule 4: an arms contract is a transfer, not a signing
+        # rule 4: an arms contract is a transfer, not a signing: the same verb read as a purchase wins,
+        # and so does a transfer named inside what was signed
         aid = [c for c in cands if c.frame.type == "AID" and id(c) not in drop]
         for c in cands:
-            if c.frame.type == "AGREE" and c.frame.mode == "sign" and aid:
+            if c.frame.type == "AGREE" and c.frame.mode == "sign" and any(
+                    a.trigger_i == c.trigger_i or doc_tokens[c.trigger_i].i in {x.i for x in
+                                                                                  doc_tokens[a.trigger_i].ancestors}
+                    or doc_tokens[a.trigger_i].i in {x.i for x in doc_tokens[c.trigger_i].subtree} for a in aid):
                 drop.add(id(c))
         # the same frame twice on one pair in one sentence ("talks ... the meeting") is one event
         out: list[Candidate] = []
