@@ -19,14 +19,14 @@ import hashlib
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from spacy.matcher import PhraseMatcher
 
 from latticework import __version__
 from latticework.actors import DATA_DIR, ActorDictionary
-from latticework.dates import DateContext, find_dates
+from latticework.dates import DateContext, DateMention, find_dates
 from latticework.ingest import Document
 from latticework.syntax.assemble import dedupe, to_events
 from latticework.syntax.mentions import Memory, MentionFinder, codes_of
@@ -82,6 +82,26 @@ class Timeline:
         if m.group(3):
             return f"{self.year}-{month:02d}"  # "13-14": a range inside the month
         return f"{self.year}-{month:02d}-{int(m.group(2)):02d}"
+
+
+_MAIN_CLAUSE_END = re.compile(r",\s*(?:under |in |at |by )?(?:which|who|where|whose)\b|;", re.I)
+_NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+                 "eight": 8, "nine": 9, "ten": 10}
+_OFFSET = re.compile(r"\b(a|an|one|two|three|four|five|six|seven|eight|nine|ten|\d{1,2})\s+(day|week)s?\s+"
+                     r"(later|after(?:wards)?|earlier|before)\b", re.I)
+
+
+def _offset_date(text: str, last_day: date | None) -> DateMention | None:
+    """ "Three days later", "five days earlier": counted from the last day the text named."""
+    m = _OFFSET.search(text)
+    if not m or last_day is None:
+        return None
+    n = int(m.group(1)) if m.group(1).isdigit() else _NUMBER_WORDS[m.group(1).lower()]
+    days = n * (7 if m.group(2).lower() == "week" else 1)
+    sign = -1 if m.group(3).lower() in ("earlier", "before") else 1
+    d = last_day + timedelta(days=sign * days)
+    edtf = d.isoformat() if m.group(2).lower() == "day" else d.isoformat()[:7]
+    return DateMention(m.start(), m.end(), edtf, "at", False, False)
 
 
 _FUTURE_HINT = re.compile(r"\b(will|shall|'ll|going to|plans? to|planning to|scheduled|upcoming|is due to|"
@@ -148,6 +168,7 @@ class Coder:
         events: list[dict] = []
         context_date = None  # the last date named in the paragraph, for events whose sentence has none
         timeline = Timeline(anchor)
+        last_day: date | None = None  # the last day named, for "three days later"
         for s, tdoc in zip(sents, tdocs, strict=True):
             if s.first_in_paragraph:
                 context_date = None
@@ -163,7 +184,14 @@ class Coder:
                     memory = replace(memory, speaker=speaker, addressee=addressee)
             pdoc = parsed.get(s.index)
             mentions, memory = self.mentions.find(pdoc if pdoc is not None else tdoc, s.start, anchor, memory)
-            dates = find_dates(_date_text(s.text), dctx, future_hint=bool(_FUTURE_HINT.search(s.text)))
+            main = _MAIN_CLAUSE_END.split(s.text, maxsplit=1)[0]  # "will" inside "under which ..." is not ours
+            dates = find_dates(_date_text(s.text), dctx, future_hint=bool(_FUTURE_HINT.search(main)))
+            shifted = _offset_date(s.text, last_day)
+            if shifted is not None:
+                dates = sorted([d for d in dates if not (d.start < shifted.end and shifted.start < d.end)]
+                               + [shifted], key=lambda d: d.start)
+            last_day = next((date.fromisoformat(d.edtf) for d in reversed(dates) if len(d.edtf) == 10
+                             and d.edtf[4] == "-" and d.edtf[5:7] <= "12"), last_day)
             listed = timeline.entry(s.text)
             if listed and dates and dates[0].start < 12:
                 dates[0] = replace(dates[0], edtf=listed)
