@@ -107,10 +107,6 @@ def _clause_tokens(t: Token) -> list[Token]:
     return out
 
 
-def mention_place_tokens(x: Token, mentions: list[Mention]) -> set[int]:
-    return set()
-
-
 def _clause_words(t: Token, slots: Slots) -> set[str]:
     """Lemmas and forms of the trigger's own phrase: its dependents, minus other clauses."""
     words: set[str] = set()
@@ -357,6 +353,8 @@ class SentenceCoder:
                 if role is None or not codes:
                     continue
                 refs += ref
+                if role == "O":
+                    role, codes = "A", [c for c in codes if self.dictionary.kinds.get(c)]
                 if role == "A":
                     actors += codes
                     if slot in ("with", "obj") and len(codes) >= 1:
@@ -413,9 +411,10 @@ class SentenceCoder:
         if frame.type in ("CONSULT", "AGREE", "COOPERATE") and len(set(actors)) == 1 and frame.min_parties >= 2 \
                 and is_verbal(t):
             # an agentless passive or a loose attachment: the other parties named in the trigger's clause
+            nonagent = self.rules.classes.get("nonagent", set())
             for x in _clause_tokens(t):
                 for m in mentions_in([x], mentions):
-                    if m.kind in ("place", "capital") or x.i in mention_place_tokens(x, mentions):
+                    if m.kind in ("place", "capital") or (m.kind == "demonym" and x.head.lemma_.lower() in nonagent):
                         continue
                     actors += [c for c in codes_of(m, self.dictionary)]
             refs += 1
