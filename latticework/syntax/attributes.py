@@ -84,6 +84,9 @@ def is_negated(t: Token, govs: list[Token], rules: Rules) -> bool:
         prev = g
     if t.dep_ == "pcomp" and t.head.lower_ == "without":
         return True
+    for a in list(t.ancestors)[:4]:  # "has no plans to buy", "no intention of joining"
+        if not is_verbal(a) and any(c.dep_ == "det" and c.lower_ == "no" for c in a.children):
+            return True
     return False
 
 

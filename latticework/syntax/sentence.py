@@ -314,7 +314,9 @@ class SentenceCoder:
             return None
         if tr.entry.obj:
             objs = slots.heads.get("obj", []) + slots.heads.get("dative", [])
-            obj_words = {x.lemma_.lower() for h in objs for x in phrase(h)}
+            obj_toks = [x for h in objs for x in phrase(h)]
+            obj_words = {x.lemma_.lower() for x in obj_toks} | {
+                f"{a.lemma_.lower()} {b.lemma_.lower()}" for a, b in zip(obj_toks, obj_toks[1:], strict=False)}
             has_actor = any(mentions_in(phrase(h), mentions) for h in objs)
             if not (self.rules.in_class(tr.entry.obj, obj_words) or (tr.entry.obj == "person" and has_actor)):
                 return None
