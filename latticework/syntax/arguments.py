@@ -116,6 +116,17 @@ def subject_of(v: Token, depth: int = 0) -> tuple[list[Token], bool]:
         return [h], False
     if v.dep_ == "acl":
         return [h], v.tag_ == "VBN"
+    if v.dep_ == "ROOT":
+        # "In December Norway and Sweden signed", "in Vientiane, the ministers met": the parser hung the
+        # subject on a preposition or an apposition just before the verb
+        j = v.i - 1
+        while j >= 0 and v.doc[j].pos_ in ("ADV", "AUX", "PART"):
+            j -= 1
+        if j >= 0 and v.doc[j].pos_ in ("PROPN", "NOUN") and v.doc[j].dep_ in ("pobj", "appos", "conj", "npadvmod"):
+            x = v.doc[j]
+            while x.dep_ == "conj" and x.head.i != x.i:
+                x = x.head
+            return [x], False
     return [], False
 
 

@@ -17,6 +17,7 @@ from latticework.syntax.rules import Rules
 
 FUTURE_AUX = {"will", "shall", "'ll", "wo", "would"}
 FUTURE_ADJ = {"upcoming", "planned", "proposed", "future", "forthcoming", "next", "scheduled", "prospective"}
+DATE_BARRIERS = {"after", "before", "since", "until", "following", "despite", "including", "like", "ahead"}
 LOCATION_PREPS = ("in", "at", "near", "off", "aboard", "inside", "outside", "on")
 
 
@@ -72,8 +73,9 @@ def is_negated(t: Token, govs: list[Token], rules: Rules) -> bool:
     negators = rules.classes.get("negator", set())
     if any(c.dep_ == "neg" for c in t.children) or any(c.dep_ == "det" and c.lower_ == "no" for c in t.children):
         return True
-    if not is_verbal(t) and govs and any(c.dep_ == "neg" for c in govs[0].children) and t.dep_ == "dobj":
-        return True
+    if not is_verbal(t) and govs and any(c.dep_ == "neg" for c in govs[0].children) and (
+            t.dep_ == "dobj" or (t.dep_ == "pobj" and t.head.head.i == govs[0].i)):
+        return True  # "did not sign the deal", "will not take part in the exercises"
     prev = t.head if t.dep_ == "pcomp" else t  # "refrained from joining": the preposition's verb
     for g in govs[:2]:
         if prev.dep_ in ("xcomp", "dobj", "pcomp", "prep") and (g.lemma_.lower() in negators) \
@@ -129,6 +131,11 @@ def date_of(t: Token, attached: dict[int, list[DateMention]], free: list[DateMen
         own = attached.get(tok.i)
         if own:
             return own[0]
+    for a in t.ancestors:  # "met in Vilnius on 4 May, where they signed": the clause it hangs on
+        if a.dep_ == "relcl" and any(c.lower_ in ("where", "when") for c in a.children):
+            host = a.head.head if not is_verbal(a.head) else a.head
+            if attached.get(host.i):
+                return attached[host.i][0]
     return free[0] if free else None
 
 
@@ -156,7 +163,9 @@ def attach_dates(doc: Doc, dates: list[DateMention], trigger_ids: set[int]) -> t
             if cur.head.i == cur.i:
                 break
             if cur.dep_ in ("relcl", "acl", "advcl") and is_verbal(cur):
-                subordinate = True  # "a warship that Manila grounded in 1999": that clause's own date
+                subordinate = True
+            if cur.dep_ == "prep" and cur.lower_ in DATE_BARRIERS:
+                subordinate = True  # "a week after the elections on 9 May": the elections' date  # "a warship that Manila grounded in 1999": that clause's own date
             cur = cur.head
         if hit is None:
             if not subordinate:

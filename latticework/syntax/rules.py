@@ -39,6 +39,7 @@ class Entry:
     prt: str | None
     xcomp: bool | frozenset[str] | None = None  # needs a to-infinitive (of these lemmas), or must have none
     slot: str | None = None  # a slot the trigger must fill ("was in Tokyo": be needs "in")
+    carrier: frozenset[str] | None = None  # lemmas of the verb that must carry the noun ("drew criticism")
 
 
 @dataclass
@@ -83,16 +84,19 @@ class Rules:
                     elif "noxcomp" in opts:
                         xcomp = False
                     e = Entry(lemmas, r["pos"].upper(), r["frame"], opts.get("needs"), opts.get("obj"),
-                              opts.get("prt"), xcomp, opts.get("slot"))
+                              opts.get("prt"), xcomp, opts.get("slot"),
+                              frozenset(opts["carrier"].split("|")) if opts.get("carrier") else None)
                     entries[lemmas[0]].append(e)
                     forms.update(inflections(lemmas[0]))
                     forms.update(f.lower() for f in opts.get("forms", "").split("|") if f)
         return cls(frames, dict(entries), dict(classes), frozenset(forms), files)
 
     def in_class(self, name: str, words: Iterable[str]) -> bool:
-        """Whether any of `words` (lemmas or lower-cased forms, or 'a b' phrases) belongs to the class."""
-        members = self.classes.get(name, set())
-        return any(w in members for w in words)
+        """Whether any of `words` (lemmas or lower-cased forms, or 'a b' phrases) belongs to the class.
+
+        "a+b" asks for a word of each class ("defence spending" needs a defence word and a growth word)."""
+        words = set(words)
+        return all(any(w in self.classes.get(n, set()) for w in words) for n in name.split("+"))
 
 
 def inflections(lemma: str) -> set[str]:

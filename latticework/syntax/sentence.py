@@ -77,6 +77,8 @@ def find_triggers(doc: Doc, rules: Rules, mention_tokens: set[int]) -> list[Trig
                     continue
                 if isinstance(e.xcomp, frozenset) and not any(c.lemma_.lower() in e.xcomp for c in xc):
                     continue
+                if e.carrier is not None and not (head.head.i != head.i and head.head.lemma_.lower() in e.carrier):
+                    continue
                 if e.prt and not any(c.dep_ == "prt" and c.lower_ == e.prt for c in head.children):
                     continue
                 frame = rules.frames.get(e.frame)
@@ -84,8 +86,22 @@ def find_triggers(doc: Doc, rules: Rules, mention_tokens: set[int]) -> list[Trig
                     continue
                 out.append(Trigger(head, e, frame, t.i + n))
     # a row whose condition on the infinitive matched ("invited X to join") beats the lemma's plain row
-    specific = {tr.token.i for tr in out if isinstance(tr.entry.xcomp, frozenset)}
-    return [tr for tr in out if tr.token.i not in specific or isinstance(tr.entry.xcomp, frozenset)]
+    def conditioned(tr: Trigger) -> bool:
+        return isinstance(tr.entry.xcomp, frozenset) or tr.entry.carrier is not None
+
+    specific = {tr.token.i for tr in out if conditioned(tr)}
+    return [tr for tr in out if tr.token.i not in specific or conditioned(tr)]
+
+
+def _conditional(t: Token, govs: list[Token]) -> bool:
+    """ "If Ottawa leaves NORAD, Canada would need to rearm": an event under a condition is not reported."""
+    for v in [t, *govs]:
+        if v.dep_ == "advcl" and any(c.dep_ == "mark" and c.lower_ in ("if", "unless", "whether") for c in v.children):
+            return True
+        if any(c.dep_ == "advcl" and any(m.dep_ == "mark" and m.lower_ in ("if", "unless") for m in c.children)
+               for c in v.children) and any(c.lower_ in ("would", "could", "might") for c in v.children):
+            return True
+    return False
 
 
 def _clause_tokens(t: Token) -> list[Token]:
@@ -310,7 +326,10 @@ class SentenceCoder:
             return None
         needs = tr.entry.needs or frame.needs
         needs = None if needs == "-" else needs  # "needs=-" in the lexicon: this lemma needs nothing
-        if needs and not self.rules.in_class(needs, words):
+        if needs and not self.rules.in_class(needs, words) and not (
+                needs == "org" and any(m.kind in ("grouping", "framework", "organisation")
+                                       for h in [x for hs in slots.heads.values() for x in hs]
+                                       for m in mentions_in(phrase(h), mentions))):
             return None
         if tr.entry.obj:
             objs = slots.heads.get("obj", []) + slots.heads.get("dative", [])
@@ -327,7 +346,7 @@ class SentenceCoder:
             if not (subj_person or self.rules.in_class("person", subj_words)):
                 return None
         govs = governors(t)
-        if is_negated(t, govs, self.rules):
+        if is_negated(t, govs, self.rules) or _conditional(t, govs):
             return None
         if not is_verbal(t) and slots.governor is None and any(
                 c.dep_ == "det" and c.lower_ in ("the", "this", "these", "those", "such", "that") for c in t.children) \
@@ -428,6 +447,13 @@ class SentenceCoder:
             else []
         if pairs:
             actors = list(dict.fromkeys(c for g in pairs for c in g))
+        if frame.type in ("ACCUSE", "THREATEN") and not targets and memory.last_parties:
+            # "Washington condemned the treaty": a definite event or document refers to the last event
+            refs_back = self.rules.classes.get("document", set()) | self.rules.classes.get("event_ref", set())
+            for h in slots.heads.get("obj", []) + slots.heads.get("against", []):
+                if h.lemma_.lower() in refs_back and any(c.dep_ == "det" and c.lower_ in ("the", "this", "that")
+                                                          for c in h.children):
+                    targets += [c for c in memory.last_parties if c not in actors]
         if frame.type == "AID" and not actors and things:
             actors = things  # "Turkish drones delivered to Togo": the maker's state supplies
         actors = list(dict.fromkeys(actors))
