@@ -284,7 +284,9 @@ def test_word_soup_never_crashes_and_offsets_stay_valid(coder: Coder) -> None:
         for ev in code(coder, text, rng.choice(["2024-07-30", "2019-01-01", ""])):
             s, e = ev["evidence"]["start"], ev["evidence"]["end"]
             assert text[s:e] == ev["evidence"]["text"]
-            assert ev["actors"] and all(isinstance(a, str) and a for a in ev["actors"])
+            # a purchase may name only the buyer; every other event names who acts
+            assert (ev["actors"] or (ev["type"] == "AID" and ev["targets"])) and all(
+                isinstance(a, str) and a for a in ev["actors"] + ev["targets"])
 
 
 def test_threats_and_protests(coder: Coder) -> None:

@@ -124,8 +124,8 @@ def subject_of(v: Token, depth: int = 0) -> tuple[list[Token], bool]:
             j -= 1
         if j >= 0 and v.doc[j].pos_ in ("PROPN", "NOUN") and v.doc[j].dep_ in ("pobj", "appos", "conj", "npadvmod"):
             x = v.doc[j]
-            while x.dep_ == "conj" and x.head.i != x.i:
-                x = x.head
+            while x.dep_ == "conj" and x.pos_ == "PROPN" and x.head.pos_ == "PROPN" and x.head.i != x.i:
+                x = x.head  # "Norway and Sweden": the first conjunct heads the list
             return [x], False
     return [], False
 

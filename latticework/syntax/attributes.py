@@ -121,7 +121,8 @@ def is_hedged(doc: Doc, t: Token, govs: list[Token], rules: Rules, actor_tokens:
 
 
 def date_of(t: Token, attached: dict[int, list[DateMention]], free: list[DateMention],
-            govs: list[Token], other_events: set[int] = frozenset()) -> DateMention | None:  # type: ignore[assignment]
+            govs: list[Token], other_events: set[int] = frozenset(),  # type: ignore[assignment]
+            date_tokens: dict[int, DateMention] | None = None) -> DateMention | None:
     """The trigger's own date, else the date of a verb above it, else a date of the whole sentence.
 
     A verb above that names another event keeps its date ("denounced on Thursday the drills of last week")."""
@@ -131,12 +132,24 @@ def date_of(t: Token, attached: dict[int, list[DateMention]], free: list[DateMen
         own = attached.get(tok.i)
         if own:
             return own[0]
-    for a in t.ancestors:  # "met in Vilnius on 4 May, where they signed": the clause it hangs on
+    for a in [t, *t.ancestors]:  # "met in Vilnius on 4 May, where they signed": the clause it hangs on
         if a.dep_ == "relcl" and any(c.lower_ in ("where", "when") for c in a.children):
+            if date_tokens and a.head.i in date_tokens:
+                return date_tokens[a.head.i]  # "on 4 May, when they signed"
             host = a.head.head if not is_verbal(a.head) else a.head
             if attached.get(host.i):
                 return attached[host.i][0]
     return free[0] if free else None
+
+
+def date_token_map(doc: Doc, dates: list[DateMention]) -> dict[int, DateMention]:
+    """Token index -> the date expression it belongs to."""
+    out: dict[int, DateMention] = {}
+    for dm in dates:
+        span = doc.char_span(dm.start, dm.end, alignment_mode="expand")
+        if span is not None:
+            out.update({t.i: dm for t in span})
+    return out
 
 
 def attach_dates(doc: Doc, dates: list[DateMention], trigger_ids: set[int]) -> tuple[dict[int, list[DateMention]],
@@ -162,10 +175,10 @@ def attach_dates(doc: Doc, dates: list[DateMention], trigger_ids: set[int]) -> t
                     break
             if cur.head.i == cur.i:
                 break
-            if cur.dep_ in ("relcl", "acl", "advcl") and is_verbal(cur):
-                subordinate = True
-            if cur.dep_ == "prep" and cur.lower_ in DATE_BARRIERS:
-                subordinate = True  # "a week after the elections on 9 May": the elections' date  # "a warship that Manila grounded in 1999": that clause's own date
+            if (cur.dep_ in ("relcl", "acl", "advcl") and is_verbal(cur)) or (
+                    cur.dep_ == "prep" and cur.lower_ in DATE_BARRIERS):
+                subordinate = True  # "a warship grounded in 1999", "a week after the elections on 9 May"
+                break  # "a warship that Manila grounded in 1999": that clause's own date
             cur = cur.head
         if hit is None:
             if not subordinate:

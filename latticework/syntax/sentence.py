@@ -29,6 +29,7 @@ from latticework.syntax.attributes import (
     LOCATION_PREPS,
     attach_dates,
     date_of,
+    date_token_map,
     governors,
     is_hedged,
     is_negated,
@@ -235,8 +236,18 @@ class SentenceCoder:
             elif any(t.lower_ in ("such", "these", "those") and t.head.i == head.i for t in toks) and memory.last_parties \
                     and head.lemma_.lower() in self.rules.classes.get("event_ref", set()):
                 codes, ref = [c for c in memory.last_parties if c not in exclude], True  # "against such actions"
-            elif low & PERSON_PRON and memory.last_person:
-                codes, ref = [memory.last_person], True
+            elif head.lemma_.lower() in self.rules.classes.get("person", set()) and low & {"the", "this"} \
+                    and memory.last_person and not n:
+                codes, ref = [memory.last_person], True  # "the secretary also visited"
+            elif low & PERSON_PRON and (memory.last_person or any(m.kind in ("official", "surname") for m in mentions)
+                                        or memory.persons):
+                # "..., where he attended": the nearest person named before the pronoun, else the last one
+                before = [(m.tok_end, m.code) for m in mentions if m.kind in ("official", "surname")
+                          and m.tok_end <= head.i]
+                before += [(x.i + 1, c) for x in head.doc[:head.i] if x.pos_ == "PROPN"
+                           and (c := memory.person_code(x.text))]
+                pick = max(before)[1] if before else memory.last_person
+                codes, ref = ([pick] if pick else []), True
             elif head.pos_ == "PROPN":
                 c = memory.person_code(head.text)
                 if c:
@@ -257,11 +268,12 @@ class SentenceCoder:
         memory = replace(memory, sentence_subject=tuple(self._sentence_subject(doc, mentions)))
         trigger_ids = {tr.token.i for tr in triggers}
         attached, free = attach_dates(doc, dates, trigger_ids)
+        date_tokens = date_token_map(doc, dates)
         scene = self.rules.classes.get("scene", set())
         out: list[Candidate] = []
         for tr in triggers:
             c = self._candidate(doc, offset, tr, mentions, memory, attached, free, anchor, scene, mention_tokens,
-                                trigger_ids)
+                                trigger_ids, date_tokens)
             if c is not None and not (civil and c.frame.type in ("CONSULT", "AGREE", "COOPERATE")):
                 out.append(c)
                 if len(set(c.actors) | set(c.targets)) >= 2:  # "such actions" later in the sentence
@@ -273,6 +285,9 @@ class SentenceCoder:
         subject = self._sentence_subject(doc, mentions)
         if subject:
             memory = replace(memory, last_subject=tuple(subject))
+        people = [m for m in mentions if m.kind in ("official", "surname")]
+        if people:  # "he" in the next sentence; within this one, the people named before it
+            memory = replace(memory, last_person=people[-1].code)
         return out, memory
 
     def _reporter(self, v: Token, mentions: list[Mention]) -> list[str]:
@@ -311,13 +326,12 @@ class SentenceCoder:
                 persons.append((t.text, codes[0]))
                 last = t.text.split()[-1]
                 persons.append((last, codes[0]))
-        people = [m for m in mentions if m.kind in ("official", "surname")]
-        last_person = people[-1].code if people else memory.last_person
-        return replace(memory, persons=tuple(persons[-40:]), last_person=last_person)
+        return replace(memory, persons=tuple(persons[-40:]))
 
     def _candidate(self, doc: Doc, offset: int, tr: Trigger, mentions: list[Mention], memory: Memory,
                    attached: dict, free: list, anchor: date | None, scene: set[str],
-                   mention_tokens: set[int], trigger_ids: set[int]) -> Candidate | None:
+                   mention_tokens: set[int], trigger_ids: set[int],
+                   date_tokens: dict[int, DateMention]) -> Candidate | None:
         t, frame = tr.token, tr.frame
         light = self.rules.classes.get("light", set())
         slots = slots_for(t, scene, lambda v: v.lemma_.lower() in light or not self.rules.entries.get(v.lemma_.lower()))
@@ -474,8 +488,10 @@ class SentenceCoder:
             return None
         if frame.type in ("AID",) and not targets:
             return None
+        if frame.type != "AID" and not actors:
+            return None  # only a purchase may leave its other side unnamed
         others = {i for i in trigger_ids if i != t.i and t.doc[i].lemma_.lower() not in light}
-        dm = date_of(t, attached, free, govs, others)
+        dm = date_of(t, attached, free, govs, others, date_tokens)
         if "dated" in frame.flags and not (attached.get(t.i) or any(
                 c.like_num and len(c.text) == 4 for c in t.children)):
             return None  # "the agreement" is an event only with a date of its own ("the 2014 agreement")

@@ -13,15 +13,17 @@ from datetime import date
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 
-from latticework.actors import ActorDictionary
+from latticework.actors import DATA_DIR, ActorDictionary, read_tsv
 from latticework.syntax.mentions import codes_of
 from latticework.syntax.rules import Rules
 
 _LABEL = re.compile(r"^\s*([A-Z][^:\n]{1,70}?)\s*:\s+\S")
-_DOMAIN_STATE = {"gov.uk": "GBR", "gov.au": "AUS", "go.jp": "JPN", "gov.in": "IND", "gov.ph": "PHL",
-                 "go.kr": "KOR", "gov.cn": "CHN", "defense.gov": "USA", "state.gov": "USA", "whitehouse.gov": "USA",
-                 "kremlin.ru": "RUS", "mid.ru": "RUS", "gc.ca": "CAN", "govt.nz": "NZL", "gov.sg": "SGP",
-                 "gouv.fr": "FRA", "bund.de": "DEU", "gov.pl": "POL", "gov.tw": "TWN", "mod.gov": None}
+def _domains() -> dict[str, str]:
+    """Web domains whose documents speak for a state (data/sources.tsv)."""
+    return {r["domain"].lower(): r["code"] for r in read_tsv(DATA_DIR / "sources.tsv")}
+
+
+_DOMAIN_STATE = _domains()
 
 
 def document_speaker(source: str | None, url: str | None, nlp: Language, matcher: PhraseMatcher,
@@ -29,7 +31,7 @@ def document_speaker(source: str | None, url: str | None, nlp: Language, matcher
     """The government a document speaks for, if its source is that government itself."""
     host = re.sub(r"^https?://", "", url or "").split("/")[0].lower()
     for suffix, code in _DOMAIN_STATE.items():
-        if code and (host == suffix or host.endswith("." + suffix)):
+        if host == suffix or host.endswith("." + suffix):
             return code
     text = source or ""
     if not text:
@@ -44,7 +46,7 @@ def document_speaker(source: str | None, url: str | None, nlp: Language, matcher
         if entry and entry.kind not in ("place", "ignore", "surname"):
             return entry.code
     for suffix, code in _DOMAIN_STATE.items():
-        if code and suffix in low:
+        if suffix in low:
             return code
     return None
 
