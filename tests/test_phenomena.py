@@ -336,13 +336,13 @@ def test_matcher_semantics():
         parse_expected("CONSULT/meet JPN+AUS")
 
 
-ENGINES = {"coder": "latticework.coder", "syntax": "latticework.syntax"}
+ENGINES = {"coder": "latticework.coder"}
 PINNED = Path(__file__).parent / "phenomena" / "passing.json"
 
 
 @pytest.fixture(scope="module", params=list(ENGINES))
 def engine(request):
-    """(name, coder) for each coder the project ships: the default token coder and the parse-based one."""
+    """(name, coder) for each coder the project ships."""
     import importlib
 
     return request.param, importlib.import_module(ENGINES[request.param]).Coder()

@@ -27,13 +27,17 @@ class Memory:
     last_parties: tuple[str, ...] = ()  # parties of the last coded event
     last_subject: tuple[str, ...] = ()
     sentence_subject: tuple[str, ...] = ()  # the current sentence's main subject
-    last_group: tuple[str, ...] = ()  # members of the grouping named in the previous sentence  # the last main-clause subject that named an actor
+    last_group: tuple[str, ...] = ()
+    titles: tuple[tuple[str, str], ...] = ()  # (title word, code): "the secretary" is the last Secretary named  # members of the grouping named in the previous sentence  # the last main-clause subject that named an actor
     last_person: str | None = None  # code of the last person named
     persons: tuple[tuple[str, str], ...] = ()  # (name, code) for people identified by title
     persons_seen: frozenset[str] = frozenset()  # dictionary people already named in full
     speaker: str | None = None  # "I" / "we"
     addressee: str | None = None  # "you"
     doc_speaker: str | None = None  # the government whose document this is
+
+    def titled(self, title: str) -> str | None:
+        return next((c for t, c in reversed(self.titles) if t == title), None)
 
     def person_code(self, name: str) -> str | None:
         return next((c for n, c in reversed(self.persons) if n == name), None)

@@ -178,6 +178,8 @@ def _verb_slots(v: Token, s: Slots, *, as_carrier: bool) -> None:
 
 def _noun_slots(n: Token, s: Slots) -> None:
     for c in n.children:
+        if c.dep_ == "relcl" and c.lemma_ in ("include", "involve", "bring", "feature", "see"):
+            s.add("include", [x for x in c.children if x.dep_ == "dobj"])  # "..., which will include A and B"
         if c.dep_ == "prep" and c.lower_ == "of":
             for g in pobjs(c):  # "the shipment of missiles for Russia": the recipient hangs on the thing
                 for cc in g.children:
@@ -206,6 +208,8 @@ def slots_for(t: Token, scene_preps: set[str], carries=lambda v: True) -> Slots:
     if is_verbal(t):
         _verb_slots(t, s, as_carrier=False)
         return s
+    while t.dep_ == "compound" and t.head.pos_ == "PROPN" and t.head.i != t.i:
+        t = t.head  # "Exercise Southern Katipo", "Operation Prosperity Guardian": the name is the event noun
     _noun_slots(t, s)
     head = t
     while head.dep_ == "conj" and not is_verbal(head.head):

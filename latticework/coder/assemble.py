@@ -11,9 +11,9 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
+from latticework.coder.rules import Frame
 from latticework.intervals import to_interval
 from latticework.ontology import SYMMETRIC  # noqa: E402
-from latticework.syntax.rules import Frame
 
 
 @dataclass
@@ -108,6 +108,8 @@ def dedupe(events: list[dict]) -> list[dict]:
                 continue
             if _days_apart(o["date"], ev["date"]) > (7 if len(modes) == 2 else 0):
                 continue
+            if len(modes) == 2 and not (o["date"] and ev["date"]) and o["evidence"]["start"] != ev["evidence"]["start"]:
+                continue  # a visit is the meeting held during it only when both are dated, or said together
             if o["date"] is None and ev["date"] is None and len(modes) == 1 and not (o["_noun"] or ev["_noun"]):
                 continue  # two undated verb reports in different places: two events, unless one refers back
             if (o["date"] is None) != (ev["date"] is None) and len(modes) == 1 and not (
@@ -115,7 +117,8 @@ def dedupe(events: list[dict]) -> list[dict]:
                 continue  # an undated verb report is its own event; an undated noun ("the talks") refers back
             if o["status"] != ev["status"] and o["date"] and ev["date"] and len(modes) == 1:
                 continue
-            if ev["_again"] or (o["_people"] and ev["_people"] and not set(o["_people"]) & set(ev["_people"])):
+            if len(modes) == 1 and (ev["_again"] or (o["_people"] and ev["_people"]
+                                                     and not set(o["_people"]) & set(ev["_people"]))):
                 continue  # "Singh also met Sullivan" after "he met Austin": another meeting
             same = i
             break

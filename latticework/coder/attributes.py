@@ -11,12 +11,12 @@ from datetime import date
 from spacy.tokens import Doc, Token
 
 from latticework.actors import Mention
+from latticework.coder.arguments import is_verbal
+from latticework.coder.rules import Rules
 from latticework.dates import DateMention, is_after
-from latticework.syntax.arguments import is_verbal
-from latticework.syntax.rules import Rules
 
 FUTURE_AUX = {"will", "shall", "'ll", "wo", "would"}
-FUTURE_ADJ = {"upcoming", "planned", "proposed", "future", "forthcoming", "next", "scheduled", "prospective"}
+FUTURE_ADJ = {"coming", "upcoming", "planned", "proposed", "future", "forthcoming", "next", "scheduled", "prospective"}
 DATE_BARRIERS = {"after", "before", "since", "until", "following", "despite", "including", "like", "ahead"}
 LOCATION_PREPS = ("in", "at", "near", "off", "aboard", "inside", "outside", "on")
 

@@ -26,14 +26,14 @@ from spacy.matcher import PhraseMatcher
 
 from latticework import __version__
 from latticework.actors import DATA_DIR, ActorDictionary
+from latticework.coder.assemble import dedupe, to_events
+from latticework.coder.mentions import Memory, MentionFinder, codes_of
+from latticework.coder.parse import load_model, model_version, parse, select, split
+from latticework.coder.rules import Rules
+from latticework.coder.sentence import SentenceCoder
+from latticework.coder.speakers import document_speaker, label_speaker
 from latticework.dates import DateContext, DateMention, find_dates
 from latticework.ingest import Document
-from latticework.syntax.assemble import dedupe, to_events
-from latticework.syntax.mentions import Memory, MentionFinder, codes_of
-from latticework.syntax.parse import load_model, model_version, parse, select, split
-from latticework.syntax.rules import Rules
-from latticework.syntax.sentence import SentenceCoder
-from latticework.syntax.speakers import document_speaker, label_speaker
 
 __all__ = ["Coder", "code_documents"]
 _CAPS_MONTH = re.compile(r"\b(JAN(?:UARY)?|FEB(?:RUARY)?|MAR(?:CH)?|APR(?:IL)?|MAY|JUNE?|JULY?|AUG(?:UST)?|"
@@ -200,7 +200,7 @@ class Coder:
             if pdoc is not None:
                 cands, memory = self.sentences.code(pdoc, s.start, mentions, memory, dates, anchor)
                 for c in cands:
-                    if c.date is None and not dates and context_date is not None:
+                    if c.date is None and not dates and context_date is not None and c.status == "occurred":
                         c.date = context_date
                     c.headline = s.index == 0 and not s.text.rstrip().endswith((".", "!", "?", "”", '"'))
                     for ev in to_events(doc.id, c):

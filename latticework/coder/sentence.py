@@ -9,8 +9,7 @@ from datetime import date
 from spacy.tokens import Doc, Token
 
 from latticework.actors import TITLE_WORDS, ActorDictionary, Mention
-from latticework.dates import DateMention
-from latticework.syntax.arguments import (
+from latticework.coder.arguments import (
     ADDRESSEE,
     IT,
     NUMBERS,
@@ -23,9 +22,10 @@ from latticework.syntax.arguments import (
     mentions_in,
     phrase,
     slots_for,
+    subject_of,
 )
-from latticework.syntax.assemble import Candidate
-from latticework.syntax.attributes import (
+from latticework.coder.assemble import Candidate
+from latticework.coder.attributes import (
     LOCATION_PREPS,
     attach_dates,
     date_of,
@@ -36,8 +36,9 @@ from latticework.syntax.attributes import (
     is_planned,
     location_of,
 )
-from latticework.syntax.mentions import Memory, codes_of
-from latticework.syntax.rules import Entry, Frame, Rules
+from latticework.coder.mentions import Memory, codes_of
+from latticework.coder.rules import Entry, Frame, Rules
+from latticework.dates import DateMention
 
 _QUESTION = re.compile(r"^\W*([^:?]{0,80}:\s*)?(did|does|do|will|would|could|can|should|is|are|was|were|has|have|"
                        r"had|shall|may|might)\b[^?]*\?\s*$", re.I)
@@ -237,8 +238,9 @@ class SentenceCoder:
                     and head.lemma_.lower() in self.rules.classes.get("event_ref", set()):
                 codes, ref = [c for c in memory.last_parties if c not in exclude], True  # "against such actions"
             elif head.lemma_.lower() in self.rules.classes.get("person", set()) and low & {"the", "this"} \
-                    and memory.last_person and not n:
-                codes, ref = [memory.last_person], True  # "the secretary also visited"
+                    and (memory.titled(head.lemma_.lower()) or memory.last_person) and not n:
+                title = memory.titled(head.lemma_.lower())  # "the secretary also visited": the last Secretary named
+                codes, ref = [title or memory.last_person or ""], True
             elif low & PERSON_PRON and (memory.last_person or any(m.kind in ("official", "surname") for m in mentions)
                                         or memory.persons):
                 # "..., where he attended": the nearest person named before the pronoun, else the last one
@@ -288,6 +290,11 @@ class SentenceCoder:
         people = [m for m in mentions if m.kind in ("official", "surname")]
         if people:  # "he" in the next sentence; within this one, the people named before it
             memory = replace(memory, last_person=people[-1].code)
+        person_words = self.rules.classes.get("person", set())
+        titles = [(doc[k].lower_, m.code) for m in people for k in range(max(0, m.tok_start - 3), m.tok_start)
+                  if doc[k].lower_ in person_words]
+        if titles:
+            memory = replace(memory, titles=tuple([*memory.titles, *titles][-20:]))
         return out, memory
 
     def _reporter(self, v: Token, mentions: list[Mention]) -> list[str]:
@@ -461,6 +468,19 @@ class SentenceCoder:
             else []
         if pairs:
             actors = list(dict.fromkeys(c for g in pairs for c in g))
+        if frame.type in ("ACCUSE", "THREATEN") and not is_verbal(t) and t.dep_ == "pobj" and t.head.lower_ == "as" \
+                and is_verbal(t.head.head):
+            # "treat X as legitimate targets", "named China as a threat": the object is designated, the
+            # subject of the verb designates (through a participle the parser hung the phrase on)
+            v = t.head.head
+            obj = [v.head] if v.dep_ == "acl" else [c for c in v.children if c.dep_ == "dobj"]
+            if v.dep_ == "acl" and is_verbal(v.head.head):
+                v = v.head.head
+            for h in obj:
+                targets += [c for c in self.resolve(h, mentions, memory, set(actors))[0] if c not in actors]
+            if not actors:
+                for h in subject_of(v)[0]:
+                    actors += self.resolve(h, mentions, memory, set(targets))[0]
         if frame.type in ("ACCUSE", "THREATEN") and not targets and memory.last_parties:
             # "Washington condemned the treaty": a definite event or document refers to the last event
             refs_back = self.rules.classes.get("document", set()) | self.rules.classes.get("event_ref", set())

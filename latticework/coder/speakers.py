@@ -14,8 +14,8 @@ from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 
 from latticework.actors import DATA_DIR, ActorDictionary, read_tsv
-from latticework.syntax.mentions import codes_of
-from latticework.syntax.rules import Rules
+from latticework.coder.mentions import codes_of
+from latticework.coder.rules import Rules
 
 _LABEL = re.compile(r"^\s*([A-Z][^:\n]{1,70}?)\s*:\s+\S")
 def _domains() -> dict[str, str]:

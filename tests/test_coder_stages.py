@@ -1,25 +1,17 @@
-"""The parse-based coder (latticework.syntax), stage by stage, plus its own quality floor.
+"""The coder's stages one at a time: rules as data, the syntax of slots, sentences end to end.
 
-It is not yet the default (the token coder scores higher on news-dev); these tests keep each stage
-honest so that work on it can continue without losing what already works.
+tests/test_coder.py tests behaviour a user sees; this file pins the mechanisms that produce it, so
+that a change to one stage shows where it broke.
 """
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
+from latticework.coder import Coder
+from latticework.coder.arguments import phrase, slots_for, subject_of
+from latticework.coder.rules import Rules, inflections
 from latticework.ingest import Document
-from latticework.syntax import Coder
-from latticework.syntax.arguments import phrase, slots_for, subject_of
-from latticework.syntax.rules import Rules, inflections
-
-ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +31,7 @@ def test_rules_load_and_point_at_known_frames() -> None:
         for e in entries:
             assert e.frame in rules.frames, e
             for cls in (e.needs, e.obj):
-                assert cls in (None, "-") or cls in rules.classes, (e, cls)
+                assert cls in (None, "-") or all(c in rules.classes for c in cls.split("+")), (e, cls)
     assert "met" in rules.forms and "signed" in rules.forms and "bought" in rules.forms
 
 
@@ -94,23 +86,3 @@ def test_evidence_points_into_the_document(coder: Coder) -> None:
 
 def test_version_names_the_model(coder: Coder) -> None:
     assert "core_web_sm" in coder.version
-
-
-@pytest.mark.parametrize("name, docs, gold, floor", [
-    ("seeds", SHARED / "corpus" / "seeds.jsonl", SHARED / "gold" / "seeds.jsonl", 0.6),
-    ("news-dev", SHARED / "corpus" / "news-dev" / "docs.jsonl", SHARED / "corpus" / "news-dev" / "gold.jsonl", 0.45),
-])
-def test_syntax_coder_floor(coder: Coder, tmp_path: Path, name: str, docs: Path, gold: Path, floor: float) -> None:
-    """Measured 0.67 (seeds) and 0.48 (news-dev) when first written; the floors may only go up."""
-    from latticework.ingest import read_documents
-
-    pred = tmp_path / "pred.jsonl"
-    with open(pred, "w", encoding="utf-8") as fh:
-        for doc in read_documents([str(docs)]):
-            for ev in coder.code(doc):
-                fh.write(json.dumps(ev) + "\n")
-    out = subprocess.run([sys.executable, str(SHARED / "tools" / "score_events.py"), str(gold), str(pred),
-                          "--docs", str(docs), "--json"], capture_output=True, text=True, check=True)
-    result = json.loads(out.stdout)
-    assert result["lenient"]["f1"] >= floor, (name, result["lenient"])
-    assert result["evidence_valid"] == 1.0
