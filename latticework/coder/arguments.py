@@ -97,6 +97,8 @@ def subject_of(v: Token, depth: int = 0) -> tuple[list[Token], bool]:
         return subject_of(h, depth + 1)
     if v.dep_ in ("advcl", "ccomp") and is_verbal(h) and v.tag_ in ("VBG", "VB", "VBN"):
         return subject_of(h, depth + 1)
+    if v.dep_ in ("xcomp", "acl") and not is_verbal(h) and any(c.dep_ == "poss" for c in h.children):
+        return [c for c in h.children if c.dep_ == "poss"], False  # "India's decision to procure"
     if v.dep_ in ("pcomp", "xcomp", "acl", "advcl") and not is_verbal(h):
         # "looking forward to host you", "an honour to meet you": climb to the clause that has a subject
         g = h

@@ -180,10 +180,15 @@ def attach_dates(doc: Doc, dates: list[DateMention], trigger_ids: set[int]) -> t
                 subordinate = True  # "a warship grounded in 1999", "a week after the elections on 9 May"
                 break  # "a warship that Manila grounded in 1999": that clause's own date
             cur = cur.head
-        if hit is None:
-            if not subordinate:
+        if hit is None and not subordinate:
+            # no trigger above: the date belongs to the first verb on its path ("and on July 28, talks ...
+            # took place"), which hands it to the event nouns under it; a date under no verb is the sentence's
+            verb = next((a for a in [span.root, *span.root.ancestors] if is_verbal(a)), None)
+            if verb is None:
                 free.append(dm)
-        else:
+            else:
+                attached.setdefault(verb.i, []).append(dm)
+        elif hit is not None:
             attached.setdefault(hit.i, []).append(dm)
     return attached, free
 

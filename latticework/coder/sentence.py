@@ -95,6 +95,15 @@ def find_triggers(doc: Doc, rules: Rules, mention_tokens: set[int]) -> list[Trig
     return [tr for tr in out if tr.token.i not in specific or conditioned(tr)]
 
 
+def _conj_heads(slots: Slots) -> list[Token]:
+    """The object or with-phrase and its conjuncts ("meeting A in Berlin, B in Paris and C in Brussels")."""
+    out: list[Token] = []
+    for h in slots.heads.get("obj", []) + slots.heads.get("with", []):
+        out.append(h)
+        out += [x for x in h.subtree if x.dep_ == "conj" and not is_verbal(x)]
+    return out
+
+
 def _conditional(t: Token, govs: list[Token]) -> bool:
     """ "If Ottawa leaves NORAD, Canada would need to rearm": an event under a condition is not reported."""
     for v in [t, *govs]:
@@ -352,7 +361,7 @@ class SentenceCoder:
                                        for h in [x for hs in slots.heads.values() for x in hs]
                                        for m in mentions_in(phrase(h), mentions))):
             return None
-        if tr.entry.obj:
+        if tr.entry.obj and is_verbal(t):
             objs = slots.heads.get("obj", []) + slots.heads.get("dative", [])
             obj_toks = [x for h in objs for x in phrase(h)]
             obj_words = {x.lemma_.lower() for x in obj_toks} | {
@@ -562,7 +571,9 @@ class SentenceCoder:
                          partners=pairs or partners, pairwise=bool(pairs), noun=not is_verbal(t),
                          people=people, again=again,
                          confidence=max(0.3, conf),
-                         distributive=any(x.lower_ in ("each", "respectively", "separately", "separate", "bilateral")
+                         distributive=len([h for h in _conj_heads(slots) if any(
+                             c.dep_ == "prep" and c.lower_ in ("in", "at") for c in h.children)]) >= 2 or any(
+                             x.lower_ in ("each", "respectively", "separately", "separate", "bilateral")
                                           for h in slots.heads.get("with", []) + slots.heads.get("obj", []) + [t]
                                           for x in [h, *h.children]))
 
