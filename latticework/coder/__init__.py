@@ -157,7 +157,7 @@ class Coder:
     def _code(self, doc: Document) -> list[dict]:
         anchor = _parse_date(doc.published)
         sents = split(doc.text, self.nlp)
-        tdocs = [self.nlp.make_doc(s.text) for s in sents]
+        tdocs = [s.tokens if s.tokens is not None else self.nlp.make_doc(s.text) for s in sents]
         has_actor = [bool(self.matcher(d)) for d in tdocs]
         chosen = select(sents, self.rules.forms, has_actor)
         parsed = {s.index: s.doc for s in parse(chosen, self.nlp)}

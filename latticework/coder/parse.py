@@ -47,17 +47,20 @@ class Sentence:
     first_in_paragraph: bool
     words: tuple[str, ...] = ()  # lower-cased tokens of the cheap pass
     candidate: bool = False
-    doc: Doc | None = field(default=None, repr=False)
+    doc: Doc | None = field(default=None, repr=False)  # the parse, for candidates
+    tokens: Doc | None = field(default=None, repr=False)  # the sentence tokenised (no parse)
 
 
 def split(text: str, nlp: Language) -> list[Sentence]:
     """Sentences of the cleaned document (tokenizer only; offsets point into the original text)."""
     out: list[Sentence] = []
     for p, para in enumerate(paragraphs(text)):
-        toks, sents = sentences(nlp.make_doc(para.text), para.text)
+        pdoc = nlp.make_doc(para.text)  # tokenised once; each sentence is a copy of its tokens, not a re-run
+        toks, sents = sentences(pdoc, para.text)
         for k, s in enumerate(sents):
             words = tuple(t.lower_ for t in s)
-            out.append(Sentence(len(out), para.start + s.start_char, s.text, p, k == 0, words))
+            sdoc = pdoc[s.start:s.end].as_doc()
+            out.append(Sentence(len(out), para.start + s.start_char, s.text, p, k == 0, words, tokens=sdoc))
     return out
 
 
@@ -75,6 +78,7 @@ def select(sents: Sequence[Sentence], trigger_forms: set[str] | frozenset[str],
 
 def parse(sents: Sequence[Sentence], nlp: Language, batch_size: int = 64) -> Iterator[Sentence]:
     """Run the model over the candidate sentences, in order, attaching each parse to its sentence."""
-    for s, doc in zip(sents, nlp.pipe((s.text for s in sents), batch_size=batch_size), strict=True):
+    for s, doc in zip(sents, nlp.pipe((s.tokens if s.tokens is not None else s.text for s in sents),
+                                      batch_size=batch_size), strict=True):
         s.doc = doc
         yield s
