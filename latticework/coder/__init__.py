@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from datetime import date, timedelta
@@ -148,10 +149,14 @@ class Coder:
         files = [p for d in [DATA_DIR, *extra] for p in Path(d).glob("*.tsv")]
         code_files = sorted(Path(__file__).parent.glob("*.py"))
         self.version = f"{__version__}+{_data_version(files + code_files)}+{model_version()}"
+        self._lock = threading.Lock()
 
     def code(self, doc: Document) -> list[dict]:
-        """All events of one document, in text order, repeats merged."""
-        with self.nlp.memory_zone():
+        """All events of one document, in text order, repeats merged.
+
+        The model's strings live in a memory zone per document, so memory stays flat on novel text; a zone
+        is not safe across threads, so one coder codes one document at a time."""
+        with self._lock, self.nlp.memory_zone():
             return self._code(doc)
 
     def _code(self, doc: Document) -> list[dict]:
@@ -200,7 +205,8 @@ class Coder:
             if pdoc is not None:
                 cands, memory = self.sentences.code(pdoc, s.start, mentions, memory, dates, anchor)
                 for c in cands:
-                    if c.date is None and not dates and context_date is not None and c.status == "occurred":
+                    if c.date is None and not dates and context_date is not None and c.status == "occurred" \
+                            and c.past:
                         c.date = context_date
                     c.headline = s.index == 0 and not s.text.rstrip().endswith((".", "!", "?", "”", '"'))
                     for ev in to_events(doc.id, c):

@@ -41,6 +41,7 @@ class Candidate:
     confidence: float = 0.8
     distributive: bool = False  # "each", "separately", "bilateral": one event per partner
     headline: bool = False
+    past: bool = False  # told in the simple past ("met", "held talks"): may take the paragraph's date
     people: tuple[str, ...] = ()  # people named among the parties (who met whom tells meetings apart)
     again: bool = False  # "also", "separately", "then": a report that adds an event  # from a title-like first line: a lede restating the body
     pairwise: bool = False  # partners are complete groups ("the Japan-ROK and Japan-China talks")

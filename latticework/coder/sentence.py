@@ -570,6 +570,7 @@ class SentenceCoder:
                              for h in slots.heads.get("obj", [])),
                          partners=pairs or partners, pairwise=bool(pairs), noun=not is_verbal(t),
                          people=people, again=again,
+                         past=(t if is_verbal(t) else (slots.governor or t)).tag_ == "VBD",
                          confidence=max(0.3, conf),
                          distributive=len([h for h in _conj_heads(slots) if any(
                              c.dep_ == "prep" and c.lower_ in ("in", "at") for c in h.children)]) >= 2 or any(
