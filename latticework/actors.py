@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import re
+import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -126,6 +127,9 @@ class ActorDictionary:
             country = by_alpha2.get(sub.country_code)
             if country:
                 self.add(name, Entry(country, "place", country=country))
+                folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+                if folded != name and len(folded) >= 5 and folded not in self.aliases:
+                    self.add(folded, Entry(country, "place", country=country))  # "Rājasthān" is written "Rajasthan"
 
     def add(self, alias: str, entry: Entry) -> None:
         alias = alias.strip()

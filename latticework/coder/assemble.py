@@ -62,7 +62,7 @@ def to_events(doc_id: str, c: Candidate) -> list[dict]:
     groups = [(actors, targets)]
     if c.pairwise:
         groups = [(sorted(set(p)), []) for p in c.partners]
-    elif f.type in SYMMETRIC and (c.plural or c.distributive) and len(c.partners) >= 2:
+    elif f.type in SYMMETRIC and (c.plural or c.distributive or "each" in f.flags) and len(c.partners) >= 2:
         side = [a for a in actors if not any(a in p for p in c.partners)]
         if side:
             groups = [(sorted(set(side) | set(p)), []) for p in c.partners]

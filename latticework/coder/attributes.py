@@ -86,6 +86,11 @@ def is_negated(t: Token, govs: list[Token], rules: Rules) -> bool:
         prev = g
     if t.dep_ == "pcomp" and t.head.lower_ == "without":
         return True
+    if not is_verbal(t) and t.dep_ in ("nsubj", "nsubjpass") and is_verbal(t.head):
+        v = t.head  # "the talks never took place", "the exercise was called off"
+        if any(c.dep_ == "neg" for c in v.children) or v.lemma_.lower() in negators or (
+                v.lemma_.lower() == "call" and any(c.dep_ == "prt" and c.lower_ == "off" for c in v.children)):
+            return True
     for a in list(t.ancestors)[:4]:  # "has no plans to buy", "no intention of joining"
         if not is_verbal(a) and any(c.dep_ == "det" and c.lower_ == "no" for c in a.children):
             return True

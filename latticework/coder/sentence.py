@@ -218,7 +218,7 @@ class SentenceCoder:
                                                                                                 "counterparts"}:
                 other = [c for c in reversed(memory.recent) if c not in exclude]
                 codes, ref = other[:1], True
-            elif low & THEY and len(memory.sentence_subject) >= 2 and head.tag_ == "PRP$":
+            elif low & THEY and len(memory.sentence_subject) >= 2 and any(x.tag_ == "PRP$" for x in toks):
                 codes, ref = list(memory.sentence_subject), True  # "the US and Japan ... their treaty"
             elif memory.last_group and (head.lemma_.lower() in group or head.lemma_.lower() in ("actor", "member")) and \
                     low & {"these", "those", "its", "the"} and head.tag_ == "NNS" and not low & {"two", "both"}:
@@ -439,8 +439,9 @@ class SentenceCoder:
                     actors += self.resolve(h, mentions, memory, set(actors))[0]
         if frame.type == "AID" and not actors:
             # "a contract for 12 Rafale fighters from France": the supplier may hang under the thing
+            sources = ("from", "with") if frame.name == "signfor" else ("from",)
             for x in t.subtree:
-                if x.dep_ == "prep" and x.lower_ == "from" and x.head.dep_ not in ("relcl", "advcl"):
+                if x.dep_ == "prep" and x.lower_ in sources and x.head.dep_ not in ("relcl", "advcl"):
                     for h in x.children:
                         actors += [c for c in self.resolve(h, mentions, memory, set(targets))[0] if c not in targets]
         if frame.type == "AID" and not targets:
@@ -537,12 +538,14 @@ class SentenceCoder:
                     if c.dep_ == "prep" and c.lower_ in ("in", "at"):
                         pm = [m for h in c.children for m in mentions_in(phrase(h), mentions)]
                         location = location_of([m for m in pm if m.kind in ("place", "capital", "name", "short")])
-        if location is None:  # "met the minister in Singapore": the place hangs on a participant
-            for slot in ("obj", "with", "to", "dative", "subj"):
-                for h in slots.heads.get(slot, []):
-                    for x in [h, *[c for c in h.children if c.dep_ == "advmod"]]:
-                        for c in x.children:
-                            if c.dep_ == "prep" and c.lower_ in ("in", "at", "on") and location is None:
+        if location is None:  # "met the minister in Singapore", "signed ... here in Suva": a place on a participant
+            heads = [h for slot in ("obj", "with", "to", "dative", "subj") for h in slots.heads.get(slot, [])]
+            for h in heads + [t]:
+                for x in [h, *[c for c in h.children if c.dep_ == "advmod"]]:
+                    if x.i == t.i and h.i == t.i:
+                        continue
+                    for c in x.children:
+                        if c.dep_ == "prep" and c.lower_ in ("in", "at") and location is None:
                                 pm = [m for g in c.children for m in mentions_in(list(g.subtree), mentions)]
                                 location = location_of([m for m in pm if m.kind in ("place", "capital", "name",
                                                                                        "short")])
