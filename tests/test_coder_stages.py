@@ -86,3 +86,19 @@ def test_evidence_points_into_the_document(coder: Coder) -> None:
 
 def test_version_names_the_model(coder: Coder) -> None:
     assert "core_web_sm" in coder.version
+
+
+def test_a_government_site_speaks_in_the_first_person(coder: Coder, tmp_path) -> None:
+    """ "We" in a document from a government's own site is that government; --data folders add sites."""
+    text = "We held talks with Sweden's defence minister on Monday."
+    doc = Document(id="t", text=text, published="2024-06-05", url="https://www.regjeringen-example.no/x")
+    assert coder.code(doc) == []  # an unknown site: nobody to be "we"
+    (tmp_path / "sources.tsv").write_text("domain\tcode\twhat\nregjeringen-example.no\tNOR\ttest site\n",
+                                          encoding="utf-8")
+    events = Coder(data_dirs=[tmp_path]).code(doc)
+    assert [(e["type"], sorted(e["actors"])) for e in events] == [("CONSULT", ["NOR", "SWE"])]
+
+
+def test_plural_model_names_are_weapons(coder: Coder) -> None:
+    assert _events(coder, "Sweden sold six Gripens to Thailand.") == [
+        ("AID", "arms_transfer", ("SWE",), ("THA",), None, "occurred")]

@@ -31,7 +31,7 @@ from latticework.coder.mentions import Memory, MentionFinder, codes_of
 from latticework.coder.parse import MODEL_LOCK, load_model, model_version, parse, select, split
 from latticework.coder.rules import Rules
 from latticework.coder.sentence import SentenceCoder
-from latticework.coder.speakers import document_speaker, label_speaker
+from latticework.coder.speakers import document_speaker, label_speaker, load_sources
 from latticework.dates import DateContext, DateMention, find_dates
 from latticework.ingest import Document
 
@@ -139,6 +139,7 @@ class Coder:
         extra = [Path(d) for d in data_dirs]
         self.dictionary = ActorDictionary.load(extra_dirs=extra)
         self.rules = Rules.load(extra)
+        self.sources = load_sources(extra)
         self.nlp = load_model()
         self.matcher = PhraseMatcher(self.nlp.vocab, attr="ORTH")
         for alias in self.dictionary.pattern_texts:
@@ -166,7 +167,7 @@ class Coder:
         chosen = select(sents, self.rules.forms, has_actor)
         parsed = {s.index: s.doc for s in parse(chosen, self.nlp)}
         memory = Memory(doc_speaker=document_speaker(doc.source, doc.url, self.nlp, self.matcher, self.dictionary,
-                                                     self.rules, anchor))
+                                                     self.rules, anchor, self.sources))
         memory = replace(memory, speaker=memory.doc_speaker)
         dctx = DateContext(anchor)
         events: list[dict] = []

@@ -165,6 +165,7 @@ def _clause_words(t: Token, slots: Slots) -> set[str]:
                 for x in c.subtree:
                     words.add(x.lemma_.lower())
                     words.add(x.lower_)
+    words |= {w[:-1] for w in words if len(w) > 3 and w.endswith("s")}  # "Gripens", "K2s": a plural name
     # two-word class members ("air defence")
     ordered = [x for x in t.doc]
     for a, b in zip(ordered, ordered[1:], strict=False):

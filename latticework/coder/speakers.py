@@ -8,7 +8,9 @@ paragraph; inside a sentence, the subject of a reporting verb ("..., Kihara said
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import date
+from pathlib import Path
 
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
@@ -18,19 +20,21 @@ from latticework.coder.mentions import codes_of
 from latticework.coder.rules import Rules
 
 _LABEL = re.compile(r"^\s*([A-Z][^:\n]{1,70}?)\s*:\s+\S")
-def _domains() -> dict[str, str]:
-    """Web domains whose documents speak for a state (data/sources.tsv)."""
-    return {r["domain"].lower(): r["code"] for r in read_tsv(DATA_DIR / "sources.tsv")}
-
-
-_DOMAIN_STATE = _domains()
+def load_sources(dirs: Iterable[Path] = ()) -> dict[str, str]:
+    """Web domains whose documents speak for a state (data/sources.tsv, extended by any in `dirs`)."""
+    out: dict[str, str] = {}
+    for d in [DATA_DIR, *dirs]:
+        if (Path(d) / "sources.tsv").exists():
+            out.update({r["domain"].lower(): r["code"] for r in read_tsv(Path(d) / "sources.tsv")})
+    return out
 
 
 def document_speaker(source: str | None, url: str | None, nlp: Language, matcher: PhraseMatcher,
-                     dictionary: ActorDictionary, rules: Rules, when: date | None) -> str | None:
+                     dictionary: ActorDictionary, rules: Rules, when: date | None,
+                     domains: dict[str, str]) -> str | None:
     """The government a document speaks for, if its source is that government itself."""
     host = re.sub(r"^https?://", "", url or "").split("/")[0].lower()
-    for suffix, code in _DOMAIN_STATE.items():
+    for suffix, code in domains.items():
         if host == suffix or host.endswith("." + suffix):
             return code
     text = source or ""
@@ -45,7 +49,7 @@ def document_speaker(source: str | None, url: str | None, nlp: Language, matcher
         entry = dictionary.resolve(nlp.vocab.strings[m_id], when)
         if entry and entry.kind not in ("place", "ignore", "surname"):
             return entry.code
-    for suffix, code in _DOMAIN_STATE.items():
+    for suffix, code in domains.items():
         if suffix in low:
             return code
     return None
