@@ -102,3 +102,12 @@ def test_a_government_site_speaks_in_the_first_person(coder: Coder, tmp_path) ->
 def test_plural_model_names_are_weapons(coder: Coder) -> None:
     assert _events(coder, "Sweden sold six Gripens to Thailand.") == [
         ("AID", "arms_transfer", ("SWE",), ("THA",), None, "occurred")]
+
+
+def test_long_text_without_full_stops_is_coded_in_pieces(coder: Coder) -> None:
+    """spaCy refuses more than a million characters at once, and the parser slows on endless sentences:
+    paragraphs are tokenised in chunks and sentences parsed in pieces, offsets still pointing into the text."""
+    text = "Japan and Australia held talks in Tokyo on Tuesday " * 30 + "filler " * 150_000
+    events = coder.code(Document(id="t", text=text, published="2024-06-05"))
+    assert len(text) > 1_000_000 and events
+    assert all(text[e["evidence"]["start"]:e["evidence"]["end"]] == e["evidence"]["text"] for e in events)

@@ -55,16 +55,50 @@ class Sentence:
     tokens: Doc | None = field(default=None, repr=False)  # the sentence tokenised (no parse)
 
 
+MAX_SENTENCE = 120  # tokens: a longer run (a list, text without full stops) is parsed in pieces
+MAX_CHUNK = 100_000  # characters of a paragraph tokenised at once (spaCy refuses more than max_length)
+
+
+def _chunks(text: str) -> Iterator[tuple[int, str]]:
+    """A paragraph in pieces of at most MAX_CHUNK characters, cut at whitespace."""
+    start = 0
+    while start < len(text):
+        end = min(len(text), start + MAX_CHUNK)
+        if end < len(text):
+            cut = text.rfind(" ", start + MAX_CHUNK // 2, end)
+            end = cut if cut > start else end
+        yield start, text[start:end]
+        start = end
+
+
+def _pieces(start: int, end: int, toks: Doc) -> Iterator[tuple[int, int]]:
+    """Token ranges of at most MAX_SENTENCE tokens, cut after a comma or semicolon where there is one."""
+    while end - start > MAX_SENTENCE:
+        cut = start + MAX_SENTENCE
+        for j in range(cut - 1, start + MAX_SENTENCE // 2, -1):
+            if toks[j].text in (",", ";", ":"):
+                cut = j + 1
+                break
+        yield start, cut
+        start = cut
+    yield start, end
+
+
 def split(text: str, nlp: Language) -> list[Sentence]:
     """Sentences of the cleaned document (tokenizer only; offsets point into the original text)."""
     out: list[Sentence] = []
     for p, para in enumerate(paragraphs(text)):
-        pdoc = nlp.make_doc(para.text)  # tokenised once; each sentence is a copy of its tokens, not a re-run
-        toks, sents = sentences(pdoc, para.text)
-        for k, s in enumerate(sents):
-            words = tuple(t.lower_ for t in s)
-            sdoc = pdoc[s.start:s.end].as_doc()
-            out.append(Sentence(len(out), para.start + s.start_char, s.text, p, k == 0, words, tokens=sdoc))
+        first = True
+        for offset, chunk in _chunks(para.text):
+            pdoc = nlp.make_doc(chunk)  # tokenised once; each sentence is a copy of its tokens, not a re-run
+            toks, sents = sentences(pdoc, chunk)
+            for s in sents:
+                for a, b in _pieces(s.start, s.end, pdoc):
+                    span = pdoc[a:b]
+                    words = tuple(t.lower_ for t in span)
+                    out.append(Sentence(len(out), para.start + offset + span.start_char, span.text, p, first, words,
+                                        tokens=span.as_doc()))
+                    first = False
     return out
 
 
