@@ -218,9 +218,32 @@ class Coder:
             codes = [c for m in mentions for c in codes_of(m, self.dictionary) if m.kind not in ("capital",)
                      or True]
             memory = memory.with_codes(codes)
+            lists = _lists(mentions, pdoc if pdoc is not None else tdoc, self.dictionary)
+            if lists:
+                memory = replace(memory, last_list=lists[-1])
             groups = [m.members for m in mentions if m.kind == "grouping" and m.members]
             memory = replace(memory, last_group=groups[-1] if groups else ())
         return dedupe(events)
+
+
+def _lists(mentions: list, doc, dictionary: ActorDictionary) -> list[tuple[str, ...]]:  # type: ignore[no-untyped-def]
+    """Runs of state names joined only by commas and 'and'/'or': what "these countries" will mean."""
+    out: list[tuple[str, ...]] = []
+    run: list[str] = []
+    last_end = -1
+    for m in sorted(mentions, key=lambda m: m.tok_start):
+        codes = [c for c in codes_of(m, dictionary) if m.kind not in ("place", "capital")]
+        gap = [t.lower_ for t in doc[last_end:m.tok_start]] if last_end >= 0 else []
+        if run and codes and all(w in (",", "and", "or", "the") for w in gap):
+            run += codes
+        else:
+            if len(set(run)) >= 2:
+                out.append(tuple(dict.fromkeys(run)))
+            run = list(codes)
+        last_end = m.tok_end
+    if len(set(run)) >= 2:
+        out.append(tuple(dict.fromkeys(run)))
+    return out
 
 
 def code_documents(docs: Iterable[Document], coder: Coder | None = None) -> Iterator[tuple[Document, list[dict]]]:

@@ -224,6 +224,9 @@ class SentenceCoder:
             elif memory.last_group and (head.lemma_.lower() in group or head.lemma_.lower() in ("actor", "member")) and \
                     low & {"these", "those", "its", "the"} and head.tag_ == "NNS" and not low & {"two", "both"}:
                 codes, ref = list(memory.last_group), True  # "these actors" after "the IP4"
+            elif memory.last_list and head.lemma_.lower() in group and head.tag_ == "NNS" and low & {"these", "those"} \
+                    and not n:
+                codes, ref = list(memory.last_list), True  # "... prompting Niger, Burkina Faso and Mali. These countries"
             elif low & THEY or (head.lemma_.lower() in group and (n or low & {"the", "both", "these", "all"})):
                 k = n or max(2, len(memory.last_parties))
                 base = list(memory.last_parties) or list(reversed(memory.recent))[:k][::-1]
