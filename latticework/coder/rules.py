@@ -40,6 +40,7 @@ class Entry:
     xcomp: bool | frozenset[str] | None = None  # needs a to-infinitive (of these lemmas), or must have none
     slot: str | None = None  # a slot the trigger must fill ("was in Tokyo": be needs "in")
     carrier: frozenset[str] | None = None  # lemmas of the verb that must carry the noun ("drew criticism")
+    objif: str | None = None  # if the verb has an object, it must be of this class ("met a target" is no meeting)
 
 
 @dataclass
@@ -85,7 +86,8 @@ class Rules:
                         xcomp = False
                     e = Entry(lemmas, r["pos"].upper(), r["frame"], opts.get("needs"), opts.get("obj"),
                               opts.get("prt"), xcomp, opts.get("slot"),
-                              frozenset(opts["carrier"].split("|")) if opts.get("carrier") else None)
+                              frozenset(opts["carrier"].split("|")) if opts.get("carrier") else None,
+                              opts.get("objif"))
                     entries[lemmas[0]].append(e)
                     forms.update(inflections(lemmas[0]))
                     forms.update(f.lower() for f in opts.get("forms", "").split("|") if f)

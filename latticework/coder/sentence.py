@@ -373,6 +373,12 @@ class SentenceCoder:
             has_actor = any(mentions_in(phrase(h), mentions) for h in objs)
             if not (self.rules.in_class(tr.entry.obj, obj_words) or (tr.entry.obj == "person" and has_actor)):
                 return None
+        if tr.entry.objif and is_verbal(t) and slots.heads.get("obj"):
+            objs = slots.heads["obj"]
+            obj_words = {x.lemma_.lower() for h in objs for x in phrase(h)}
+            if not (self.rules.in_class(tr.entry.objif, obj_words) or any(mentions_in(phrase(h), mentions) for h in objs)
+                    or any(h.pos_ in ("PROPN", "PRON") for h in objs)):
+                return None
         if "person" in frame.flags:
             subj_words = {x.lemma_.lower() for h in slots.heads.get("subj", []) for x in phrase(h)}
             subj_person = any(m.kind in ("official", "surname") for h in slots.heads.get("subj", [])
