@@ -184,6 +184,8 @@ def _noun_slots(n: Token, s: Slots) -> None:
     for c in n.children:
         if c.dep_ == "relcl" and c.lemma_ in ("include", "involve", "bring", "feature", "see"):
             s.add("include", [x for x in c.children if x.dep_ == "dobj"])  # "..., which will include A and B"
+        if c.dep_ == "relcl" and c.lemma_ in ("take", "participate", "join"):
+            s.add("include", [x for x in c.children if x.dep_ == "nsubj"])  # "..., in which A's forces took part"
         if c.dep_ == "prep" and c.lower_ == "of":
             for g in pobjs(c):  # "the shipment of missiles for Russia": the recipient hangs on the thing
                 for cc in g.children:

@@ -41,6 +41,8 @@ class Candidate:
     confidence: float = 0.8
     distributive: bool = False  # "each", "separately", "bilateral": one event per partner
     headline: bool = False
+    refers_back: bool = False  # "signed the pact": the object is a document already told of
+    subject_codes: list[str] = field(default_factory=list)  # set when "each" distributes over the subject
     past: bool = False  # told in the simple past ("met", "held talks"): may take the paragraph's date
     people: tuple[str, ...] = ()  # people named among the parties (who met whom tells meetings apart)
     again: bool = False  # "also", "separately", "then": a report that adds an event  # from a title-like first line: a lede restating the body
@@ -60,7 +62,10 @@ def to_events(doc_id: str, c: Candidate) -> list[dict]:
     if f.type in SYMMETRIC:
         actors, targets = sorted(set(actors) | set(targets)), []
     groups = [(actors, targets)]
-    if c.pairwise:
+    others = [a for a in actors if a not in c.subject_codes]
+    if f.type in SYMMETRIC and len(set(c.subject_codes)) >= 2 and others:
+        groups = [(sorted({s_, *others}), []) for s_ in dict.fromkeys(c.subject_codes)]  # "A and B each signed"
+    elif c.pairwise:
         groups = [(sorted(set(p)), []) for p in c.partners]
     elif f.type in SYMMETRIC and (c.plural or c.distributive or "each" in f.flags) and len(c.partners) >= 2:
         side = [a for a in actors if not any(a in p for p in c.partners)]
@@ -75,7 +80,7 @@ def to_events(doc_id: str, c: Candidate) -> list[dict]:
             "framework": c.framework, "date": c.date, "status": c.status, "hedged": c.hedged, "location": c.location,
             "evidence": {"text": c.sentence[2], "start": c.sentence[0], "end": c.sentence[1]},
             "confidence": round(c.confidence, 2), "cameo": f.cameo, "trigger": c.trigger_text,
-            "actors": acts, "targets": tgts, "_noun": c.noun or c.headline,
+            "actors": acts, "targets": tgts, "_noun": c.noun or c.headline or c.refers_back,
             "_people": c.people, "_again": c.again,
         })
     return out

@@ -29,7 +29,8 @@ class Memory:
     sentence_subject: tuple[str, ...] = ()  # the current sentence's main subject
     last_group: tuple[str, ...] = ()
     titles: tuple[tuple[str, str], ...] = ()
-    last_list: tuple[str, ...] = ()  # the last list of states named together ("Niger, Burkina Faso and Mali")  # (title word, code): "the secretary" is the last Secretary named  # members of the grouping named in the previous sentence  # the last main-clause subject that named an actor
+    last_list: tuple[str, ...] = ()
+    last_event: tuple[str, tuple[str, ...], tuple[str, ...]] | None = None  # (type, actors, targets) last coded  # the last list of states named together ("Niger, Burkina Faso and Mali")  # (title word, code): "the secretary" is the last Secretary named  # members of the grouping named in the previous sentence  # the last main-clause subject that named an actor
     last_person: str | None = None  # code of the last person named
     persons: tuple[tuple[str, str], ...] = ()  # (name, code) for people identified by title
     persons_seen: frozenset[str] = frozenset()  # dictionary people already named in full

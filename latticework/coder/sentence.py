@@ -74,7 +74,7 @@ def find_triggers(doc: Doc, rules: Rules, mention_tokens: set[int]) -> list[Trig
                     continue
                 if e.pos == "NOUN" and head.pos_ not in ("NOUN", "PROPN", "X", "NUM"):
                     continue
-                xc = [c for c in head.children if c.dep_ == "xcomp"]
+                xc = [c for c in head.children if c.dep_ in ("xcomp", "oprd")]  # "called X to ...", "calling X Y"
                 if e.xcomp is not None and (e.xcomp is False and xc or e.xcomp is not False and not xc):
                     continue
                 if isinstance(e.xcomp, frozenset) and not any(c.lemma_.lower() in e.xcomp for c in xc):
@@ -227,6 +227,10 @@ class SentenceCoder:
             elif memory.last_list and head.lemma_.lower() in group and head.tag_ == "NNS" and low & {"these", "those"} \
                     and not n:
                 codes, ref = list(memory.last_list), True  # "... prompting Niger, Burkina Faso and Mali. These countries"
+            elif head.lemma_.lower() in group and head.tag_ == "NN" and low & {"the", "this"} and not n:
+                # "the government", "the country": one state, the subject the text is about
+                cand = [c for c in memory.last_subject if c not in exclude] if len(memory.last_subject) == 1 else []
+                codes, ref = (cand or [c for c in reversed(memory.recent) if c not in exclude])[:1], True
             elif low & THEY or (head.lemma_.lower() in group and (n or low & {"the", "both", "these", "all"})):
                 k = n or max(2, len(memory.last_parties))
                 base = list(memory.last_parties) or list(reversed(memory.recent))[:k][::-1]
@@ -296,7 +300,8 @@ class SentenceCoder:
         out = self._combine(out, triggers)
         if out:
             last = out[-1]
-            memory = replace(memory, last_parties=tuple(sorted(set(last.actors) | set(last.targets))))
+            memory = replace(memory, last_parties=tuple(sorted(set(last.actors) | set(last.targets))),
+                             last_event=(last.frame.type, tuple(last.actors), tuple(last.targets)))
         subject = self._sentence_subject(doc, mentions)
         if subject:
             memory = replace(memory, last_subject=tuple(subject))
@@ -358,6 +363,8 @@ class SentenceCoder:
         words = _clause_words(t, slots)
         if tr.entry.slot and not slots.heads.get(tr.entry.slot):
             return None
+        if tr.entry.slot and any(h.lower_ in ("which", "that", "whom") for h in slots.heads.get(tr.entry.slot, [])):
+            return None  # "an exercise in which Japan took part": the participants join that exercise
         needs = tr.entry.needs or frame.needs
         needs = None if needs == "-" else needs  # "needs=-" in the lexicon: this lemma needs nothing
         if needs and not self.rules.in_class(needs, words) and not (
@@ -510,6 +517,14 @@ class SentenceCoder:
                     targets += [c for c in memory.last_parties if c not in actors]
         if frame.type == "AID" and not actors and things:
             actors = things  # "Turkish drones delivered to Togo": the maker's state supplies
+        if not actors and not targets and not is_verbal(t) and memory.last_event and \
+                memory.last_event[0] == frame.type and (attached.get(t.i) or any(
+                    attached.get(c.i) for c in t.children)) and not self.dictionary.kinds.get(memory.last_event[1][0]
+                                                                                       if memory.last_event[1] else ""):
+            # "Executive contracts followed in August": a dated event noun with no parties of its own goes on
+            # with the last event of its type
+            actors, targets = list(memory.last_event[1]), list(memory.last_event[2])
+            refs += 1
         actors = list(dict.fromkeys(actors))
         targets = [x for x in dict.fromkeys(targets) if x not in actors]
         parties = set(actors) | set(targets)
@@ -583,6 +598,14 @@ class SentenceCoder:
                              for h in slots.heads.get("obj", [])),
                          partners=pairs or partners, pairwise=bool(pairs), noun=not is_verbal(t),
                          people=people, again=again,
+                         refers_back=any(h.lemma_.lower() in self.rules.classes.get("document", set()) and any(
+                             c.dep_ == "det" and c.lower_ in ("the", "this", "that") for c in h.children)
+                             for h in slots.heads.get("obj", []) if is_verbal(t)),
+                         subject_codes=[c for h in slots.heads.get("subj", [])
+                                        for c in self.resolve(h, mentions, memory, set())[0]]
+                         if any(x.lower_ == "each" and x.dep_ in ("advmod", "appos", "det", "npadvmod")
+                                for x in [*t.children, *[y for h in slots.heads.get("subj", []) for y in h.children]])
+                         else [],
                          past=(t if is_verbal(t) else (slots.governor or t)).tag_ == "VBD",
                          confidence=max(0.3, conf),
                          distributive=len([h for h in _conj_heads(slots) if any(
