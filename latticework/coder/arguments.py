@@ -111,6 +111,8 @@ def subject_of(v: Token, depth: int = 0) -> tuple[list[Token], bool]:
         return [], False
     if v.dep_ == "pcomp":
         g = h.head
+        if h.lower_ in ("for", "of") and g.pos_ in ("PROPN", "NOUN") and g.dep_ == "dobj":
+            return [g], False  # "condemned Pyongyang for supplying": the prepositional phrase hangs on the object
         if h.lower_ in ("for", "of") and is_verbal(g) and any(c.dep_ == "dobj" for c in g.children):
             return [c for c in g.children if c.dep_ == "dobj"], False  # "condemned X for supplying", "thanked X for"
         if is_verbal(g):

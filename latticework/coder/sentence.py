@@ -438,6 +438,10 @@ class SentenceCoder:
                         things += codes
                 elif role == "L":
                     places += [m for m in mentions_in(phrase(h), mentions)]
+        if "absorb" in frame.flags and not targets:
+            for x in [c for c in t.children if c.dep_ == "xcomp"]:  # "applied to join NATO"
+                for h in [c for c in x.children if c.dep_ in ("dobj", "attr")]:
+                    targets += [c for c in self.resolve(h, mentions, memory, set(actors))[0] if c not in actors]
         if frame.type in ("ACCUSE", "THREATEN", "REQUEST") and not targets:
             # "threatened military intervention in Niger": the target sits deeper in the object
             for h in slots.heads.get("obj", []):
@@ -487,7 +491,8 @@ class SentenceCoder:
                         continue
                     actors += [c for c in codes_of(m, self.dictionary)]
             refs += 1
-            in_sentence = {c for m in mentions for c in codes_of(m, self.dictionary) if m.kind not in PLACE_KINDS}
+            in_sentence = {c for m in mentions for c in codes_of(m, self.dictionary) if m.kind not in PLACE_KINDS
+                           and not (m.tok_start > 0 and doc[m.tok_start].head.lower_ in LOCATION_PREPS)}
             if len(set(actors)) == 1 and actors[0] in memory.last_parties and len(memory.last_parties) == 2 \
                     and in_sentence <= set(actors):
                 actors = list(memory.last_parties)  # the pair the paragraph is about
@@ -515,6 +520,15 @@ class SentenceCoder:
                 if h.lemma_.lower() in refs_back and any(c.dep_ == "det" and c.lower_ in ("the", "this", "that")
                                                           for c in h.children):
                     targets += [c for c in memory.last_parties if c not in actors]
+        if frame.type == "AID" and not targets and t.dep_ == "pcomp" and t.head.lower_ == "by" and is_verbal(t.head.head):
+            for h in [c for c in t.head.head.children if c.dep_ == "dobj"]:  # "strengthening Manila's coast guard by
+                targets += [c for c in self.resolve(h, mentions, memory, set(actors))[0] if c not in actors]  # providing"
+        if frame.type == "AID" and not actors and not things and any(c.dep_ == "auxpass" for c in t.children):
+            for g in governors(t):  # "launchers had been handed over to Ukraine, she said": the speaker's state
+                if g.lemma_.lower() in self.rules.classes.get("report", set()):
+                    for h in [c for c in g.children if c.dep_ == "nsubj"]:
+                        actors += [c for c in self.resolve(h, mentions, memory, set(targets))[0] if c not in targets]
+                    break
         if frame.type == "AID" and not actors and things:
             actors = things  # "Turkish drones delivered to Togo": the maker's state supplies
         if not actors and not targets and not is_verbal(t) and memory.last_event and \
@@ -531,7 +545,7 @@ class SentenceCoder:
         if frame.solo and len(parties) == 1 and not self.dictionary.is_org(next(iter(parties))):
             joint = {"joint", "combined", "bilateral", "trilateral", "multilateral", "multinational", "allied"}
             own = [c for slot in ("poss", "by", "subj", "mod") for h in slots.heads.get(slot, [])
-                   for c in self.resolve(h, mentions, memory, set())[0]]
+                   if h.pos_ != "PRON" for c in self.resolve(h, mentions, memory, set())[0]]
             if any(x.lower_ in joint for x in phrase(t)) or not own or slots.heads.get("with"):
                 return None  # a joint drill whose partner the text does not name here
             frame = self.rules.frames[frame.solo]
@@ -677,6 +691,9 @@ class SentenceCoder:
                     v.location = v.location or c.location
                     drop.add(id(c))
                     continue
+            if is_verbal(tok) and tok.dep_ == "xcomp" and tok.head.i in by_i and "absorb" in by_i[tok.head.i].frame.flags:
+                drop.add(id(c))  # "applied to join NATO": the joining is what is asked for, not an event
+                continue
             # rule 3: a pledge governing an act through its complement ("agreed to hold", "agreed that ...")
             act = tok if is_verbal(tok) or c.carrier is None else tok.doc[c.carrier]
             while act.dep_ == "conj" and is_verbal(act.head):
