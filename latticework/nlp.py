@@ -11,12 +11,9 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import NamedTuple
 
-import spacy
 from spacy.attrs import IDX, LOWER, ORTH
-from spacy.language import Language
 from spacy.tokens import Doc
 
 # A line that is only page furniture.
@@ -103,12 +100,6 @@ def _reads_as_text(stripped: str, words: list[str]) -> bool:
     return lower / len(alpha) >= 0.5
 
 
-@lru_cache(maxsize=1)
-def get_nlp() -> Language:
-    """A blank English pipeline (tokenizer only): fast, no model weights; sentences are cut by `sentences`."""
-    return spacy.blank("en")
-
-
 @dataclass
 class Paragraph:
     start: int  # offset of the paragraph in the document text
@@ -193,14 +184,6 @@ def paragraphs(text: str) -> Iterator[Paragraph]:
         if line.strip():
             yield Paragraph(pos, line.rstrip("\r\n"))
         pos += len(line)
-
-
-def parse(text: str) -> Iterator[tuple[int, str, Doc]]:
-    """(offset, cleaned paragraph text, spaCy Doc) per paragraph, tokenised."""
-    paras = list(paragraphs(text))
-    nlp = get_nlp()
-    for para, doc in zip(paras, nlp.pipe(p.text for p in paras), strict=True):
-        yield para.start, para.text, doc
 
 
 class Tok(NamedTuple):
