@@ -111,3 +111,11 @@ def test_long_text_without_full_stops_is_coded_in_pieces(coder: Coder) -> None:
     events = coder.code(Document(id="t", text=text, published="2024-06-05"))
     assert len(text) > 1_000_000 and events
     assert all(text[e["evidence"]["start"]:e["evidence"]["end"]] == e["evidence"]["text"] for e in events)
+
+
+def test_a_named_system_names_its_maker_as_supplier(coder: Coder) -> None:
+    """data/weapons.tsv: "Colombia will buy Gripen jets" has Sweden as supplier; an unknown system has none."""
+    assert _events(coder, "Colombia bought 17 Gripen fighter jets.") == [
+        ("AID", "arms_transfer", ("SWE",), ("COL",), None, "occurred")]
+    assert _events(coder, "Colombia bought 17 fighter jets.") == [
+        ("AID", "arms_transfer", (), ("COL",), None, "occurred")]

@@ -50,6 +50,7 @@ class Rules:
     classes: dict[str, set[str]]
     forms: frozenset[str]  # surface forms for the cheap first pass
     files: list[Path] = field(default_factory=list)
+    makers: dict[str, str] = field(default_factory=dict)  # weapon system -> the state whose industry makes it
 
     @classmethod
     def load(cls, dirs: Iterable[Path] = ()) -> Rules:
@@ -59,7 +60,11 @@ class Rules:
         classes: dict[str, set[str]] = defaultdict(set)
         forms: set[str] = set()
         files: list[Path] = []
+        makers: dict[str, str] = {}
         for d in [DATA_DIR, *[Path(x) for x in dirs]]:
+            if (d / "weapons.tsv").exists():
+                files.append(d / "weapons.tsv")
+                makers.update({r["name"].lower(): r["code"] for r in read_tsv(d / "weapons.tsv")})
             if (d / "frames.tsv").exists():
                 files.append(d / "frames.tsv")
                 for r in read_tsv(d / "frames.tsv"):
@@ -91,7 +96,7 @@ class Rules:
                     entries[lemmas[0]].append(e)
                     forms.update(inflections(lemmas[0]))
                     forms.update(f.lower() for f in opts.get("forms", "").split("|") if f)
-        return cls(frames, dict(entries), dict(classes), frozenset(forms), files)
+        return cls(frames, dict(entries), dict(classes), frozenset(forms), files, makers)
 
     def in_class(self, name: str, words: Iterable[str]) -> bool:
         """Whether any of `words` (lemmas or lower-cased forms, or 'a b' phrases) belongs to the class.

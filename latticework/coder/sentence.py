@@ -529,6 +529,10 @@ class SentenceCoder:
                     for h in [c for c in g.children if c.dep_ == "nsubj"]:
                         actors += [c for c in self.resolve(h, mentions, memory, set(targets))[0] if c not in targets]
                     break
+        if frame.type == "AID" and not actors and not things:
+            # "will buy 17 Gripen fighter jets": the system names its maker (data/weapons.tsv)
+            makers = {self.rules.makers[w] for w in words if w in self.rules.makers}
+            actors += [c for c in sorted(makers) if c not in targets][:1] if len(makers) == 1 else []
         if frame.type == "AID" and not actors and things:
             actors = things  # "Turkish drones delivered to Togo": the maker's state supplies
         if not actors and not targets and not is_verbal(t) and memory.last_event and \
