@@ -104,6 +104,7 @@ def _offset_date(text: str, last_day: date | None) -> DateMention | None:
     return DateMention(m.start(), m.end(), edtf, "at", False, False)
 
 
+_DATELINE_END = re.compile(r"\s*(\(|[-–—]{1,2}\s|\(\s*[-–—])")
 _FUTURE_HINT = re.compile(r"\b(will|shall|'ll|going to|plans? to|planning to|scheduled|upcoming|is due to|"
                           r"are due to|next (week|month|year|spring|summer|autumn|fall|winter))\b", re.I)
 
@@ -197,6 +198,11 @@ class Coder:
                                + [shifted], key=lambda d: d.start)
             last_day = next((date.fromisoformat(d.edtf) for d in reversed(dates) if len(d.edtf) == 10
                              and d.edtf[4] == "-" and d.edtf[5:7] <= "12"), last_day)
+            if s.first_in_paragraph:
+                # "Caracas, December 29, 2023 ( – ...": a dateline gives the day of the report; what it reports
+                # happened then or shortly before, so the event takes the month
+                dates = [replace(d, edtf=d.edtf[:7]) if d.start < 40 and len(d.edtf) == 10
+                         and _DATELINE_END.match(s.text, d.end) else d for d in dates]
             listed = timeline.entry(s.text)
             if listed and dates and dates[0].start < 12:
                 dates[0] = replace(dates[0], edtf=listed)

@@ -41,6 +41,7 @@ class Entry:
     slot: str | None = None  # a slot the trigger must fill ("was in Tokyo": be needs "in")
     carrier: frozenset[str] | None = None  # lemmas of the verb that must carry the noun ("drew criticism")
     objif: str | None = None  # if the verb has an object, it must be of this class ("met a target" is no meeting)
+    nothead: str | None = None  # a preposition the noun must not be the object of ("in response to")
 
 
 @dataclass
@@ -92,7 +93,7 @@ class Rules:
                     e = Entry(lemmas, r["pos"].upper(), r["frame"], opts.get("needs"), opts.get("obj"),
                               opts.get("prt"), xcomp, opts.get("slot"),
                               frozenset(opts["carrier"].split("|")) if opts.get("carrier") else None,
-                              opts.get("objif"))
+                              opts.get("objif"), opts.get("nothead"))
                     entries[lemmas[0]].append(e)
                     forms.update(inflections(lemmas[0]))
                     forms.update(f.lower() for f in opts.get("forms", "").split("|") if f)

@@ -79,6 +79,8 @@ def find_triggers(doc: Doc, rules: Rules, mention_tokens: set[int]) -> list[Trig
                     continue
                 if isinstance(e.xcomp, frozenset) and not any(c.lemma_.lower() in e.xcomp for c in xc):
                     continue
+                if e.nothead and head.dep_ == "pobj" and head.head.lower_ == e.nothead:
+                    continue
                 if e.carrier is not None and not (head.head.i != head.i and head.head.lemma_.lower() in e.carrier):
                     continue
                 if e.prt and not any(c.dep_ == "prt" and c.lower_ == e.prt for c in head.children):
