@@ -576,7 +576,7 @@ class SentenceCoder:
         planned = is_planned(t, govs, when, anchor, self.rules)
         actor_toks = mention_tokens
         hedged = is_hedged(doc, t, govs, self.rules, actor_toks)
-        location = location_of([p for p in places if p.kind in ("place", "capital", "name", "short")])
+        location = location_of([p for p in places if p.kind in ("place", "capital", "name", "short", "government")])
         if location is None:
             for g in govs[:1]:
                 for c in g.children:
@@ -586,18 +586,18 @@ class SentenceCoder:
         if location is None:  # "met the minister in Singapore", "signed ... here in Suva": a place on a participant
             heads = [h for slot in ("obj", "with", "to", "dative", "subj") for h in slots.heads.get(slot, [])]
             for h in heads + [t]:
-                for x in [h, *[c for c in h.children if c.dep_ == "advmod"]]:
-                    if x.i == t.i and h.i == t.i:
-                        continue
+                near = phrase(h) if h.i != t.i else []
+                for x in [*near, *[c for c in h.children if c.dep_ == "advmod"]]:
                     for c in x.children:
                         if c.dep_ == "prep" and c.lower_ in ("in", "at") and location is None:
                                 pm = [m for g in c.children for m in mentions_in(list(g.subtree), mentions)]
                                 location = location_of([m for m in pm if m.kind in ("place", "capital", "name",
                                                                                        "short")])
-        if location is None and frame.mode == "visit":  # "visited Abuja": the destination
+        if location is None and frame.mode == "visit":  # "visited Abuja", "was in Papua New Guinea": where to
             for slot in ("to", "obj", "in"):
                 for h in slots.heads.get(slot, []):
-                    pm = [m for m in mentions_in(phrase(h), mentions) if m.kind in PLACE_KINDS]
+                    pm = [m for m in mentions_in(phrase(h), mentions) if m.kind in (*PLACE_KINDS, "name", "short")
+                          and not self.dictionary.kinds.get(m.code)]
                     if pm and location is None:
                         location = location_of(pm)
         framework = frameworks[0] if frameworks else None
