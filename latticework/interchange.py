@@ -20,6 +20,7 @@ import pycountry
 
 from latticework import ontology
 from latticework.intervals import to_interval
+from latticework.output import csv_cell
 
 DATA = Path(__file__).parent / "data"
 
@@ -253,7 +254,7 @@ def write_gdelt(events: Iterable[dict[str, Any]], out: IO[str]) -> int:
             loc = e.get("location") or {}
             if loc.get("name"):
                 r.update(ActionGeo_FullName=loc["name"], ActionGeo_CountryCode=loc.get("country") or "")
-            w.writerow([r[c] for c in GDELT_COLUMNS])
+            w.writerow([csv_cell(r[c]) for c in GDELT_COLUMNS])  # OWASP: no cell starts a formula
             n += 1
     return n
 
@@ -414,7 +415,7 @@ def write_polecat(events: Iterable[dict[str, Any]], out: IO[str]) -> int:
             "Source": str(e.get("source") or "latticework"), "Publication Date": str(e.get("published") or "None"),
             "Language": "en", "Version": "latticework-export",
         })
-        w.writerow([str(r[c]).replace("\t", " ").replace("\n", " ") for c in POLECAT_COLUMNS])
+        w.writerow([csv_cell(str(r[c]).replace("\t", " ").replace("\n", " ")) for c in POLECAT_COLUMNS])
         n += 1
     return n
 
