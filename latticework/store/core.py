@@ -68,19 +68,28 @@ class StoreError(Exception):
     """A user-facing, one-line problem with the database (locked, read-only, newer schema…)."""
 
 
+#: An ingest keeps the text of this many problems (each is still reported as it happens, and counted).
+KEEP_PROBLEMS = 1000
+
+
 @dataclass
 class IngestReport:
     new: int = 0
     unchanged: int = 0
     updated: int = 0
     events: int = 0
-    problems: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # the first KEEP_PROBLEMS messages (memory stays bounded)
     run_id: int | None = None
     stopped: bool = False  # True when --strict stopped the run at the first problem
+    n_problems: int = 0  # every problem, kept or not
+
+    @property
+    def problem_count(self) -> int:
+        return max(self.n_problems, len(self.problems))
 
     def summary(self) -> str:
         return (f"{self.new} new, {self.updated} updated, {self.unchanged} unchanged documents; "
-                f"{self.events} events stored; {len(self.problems)} problems")
+                f"{self.events} events stored; {self.problem_count} problems")
 
 
 @dataclass
@@ -316,7 +325,9 @@ class Store:
             report.run_id = run_id
 
             def problem(msg: str) -> None:
-                report.problems.append(msg)
+                report.n_problems += 1
+                if len(report.problems) < KEEP_PROBLEMS:
+                    report.problems.append(msg)
                 if on_problem:
                     on_problem(msg)
 
@@ -393,7 +404,7 @@ class Store:
                     except Exception:  # noqa: BLE001 - already failing; the first error is the one to show
                         pass
                 self._finish_run(run_id, status, n_new=report.new, n_unchanged=report.unchanged,
-                                 n_updated=report.updated, n_events=report.events, n_problems=len(report.problems))
+                                 n_updated=report.updated, n_events=report.events, n_problems=report.problem_count)
         return report
 
     def _ingest_feed(self, items: Iterable[Document | InputProblem], batch: int,
