@@ -190,6 +190,14 @@ class Coder:
                     memory = replace(memory, speaker=speaker, addressee=addressee)
             pdoc = parsed.get(s.index)
             mentions, memory = self.mentions.find(pdoc if pdoc is not None else tdoc, s.start, anchor, memory)
+            if s.first_in_paragraph and memory.speaker:
+                # "Minister Marles, thank you for ...": a person named and then a comma is who is spoken to
+                toks = pdoc if pdoc is not None else tdoc
+                colon = next((t.i for t in toks if t.text.endswith(":")), -1)
+                hail = [m for m in mentions if m.kind in ("official", "surname") and colon < m.tok_start <= colon + 3
+                        and m.tok_end < len(toks) and toks[m.tok_end].text == "," and m.code != memory.speaker]
+                if hail:
+                    memory = replace(memory, addressee=hail[0].code)
             main = _MAIN_CLAUSE_END.split(s.text, maxsplit=1)[0]  # "will" inside "under which ..." is not ours
             dates = find_dates(_date_text(s.text), dctx, future_hint=bool(_FUTURE_HINT.search(main)))
             shifted = _offset_date(s.text, last_day)

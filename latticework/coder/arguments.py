@@ -228,7 +228,10 @@ def slots_for(t: Token, scene_preps: set[str], carries=lambda v: True) -> Slots:
         s.governor = g
         if carries(g):
             _verb_slots(g, s, as_carrier=True)
-    elif head.dep_ == "pobj" and g.dep_ == "prep" and g.lower_ not in scene_preps and is_verbal(g.head):
+    elif head.dep_ == "pobj" and g.dep_ == "prep" and is_verbal(g.head) and (
+            g.lower_ in ("in", "on", "into", "to", "under") or (g.lower_ == "for" and g.head.lemma_ in ("join",))):
+        # "took part in the exercise", "agreed on a pact", "access under the 2014 agreement", "joined X for a drill";
+        # not "protested over arms sales": the protester is not the seller
         s.governor = g.head  # "took part in the exercise", "agreed on a pact"
         if carries(g.head):
             _verb_slots(g.head, s, as_carrier=True)

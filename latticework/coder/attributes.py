@@ -53,8 +53,9 @@ def is_planned(t: Token, govs: list[Token], when: str | None, anchor: date | Non
             return True
         if any(c.dep_ == "amod" and c.lower_ in FUTURE_ADJ for c in v.children):
             return True
+    scene = not is_verbal(t) and t.dep_ == "pobj" and t.head.lower_ in rules.classes.get("scene", set())
     prev = t
-    for g in govs:
+    for g in ([] if scene else govs):  # "agreed to deepen ties during talks": the talks themselves took place
         # "plans to hold", "agreed to hold", "is set to sign": the event sits under a verb of intention
         if prev.dep_ in ("xcomp", "ccomp") or (not is_verbal(prev) and prev.head.i == g.i and prev.dep_ in ("dobj",)):
             if g.lemma_.lower() in future and g.lemma_.lower() not in ("say", "confirm"):

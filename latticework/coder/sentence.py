@@ -717,6 +717,14 @@ class SentenceCoder:
                     drop.add(id(c))
                     p.actors = list(dict.fromkeys(p.actors + c.actors + c.targets))
                 break
+        # "agreed to ... during talks in Hanoi on Monday": what is agreed at an event shares its date
+        for c in cands:
+            if c.date is None and id(c) not in drop:
+                inner = [n for n in cands if n is not c and n.noun and n.date and doc_tokens[n.trigger_i].i in
+                         {x.i for x in doc_tokens[c.trigger_i].subtree} and doc_tokens[n.trigger_i].dep_ == "pobj"
+                         and doc_tokens[n.trigger_i].head.lower_ in self.rules.classes.get("scene", set())]
+                if inner:
+                    c.date = inner[0].date
         # one verb, two readings: forces sent are a deployment, not a transfer ("sent a patrol vessel to")
         deployed = {c.trigger_i for c in cands if c.frame.mode == "deployment"}
         drop |= {id(c) for c in cands if c.frame.type == "AID" and c.trigger_i in deployed}
