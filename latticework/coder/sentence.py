@@ -522,6 +522,14 @@ class SentenceCoder:
                 if h.lemma_.lower() in refs_back and any(c.dep_ == "det" and c.lower_ in ("the", "this", "that")
                                                           for c in h.children):
                     targets += [c for c in memory.last_parties if c not in actors]
+        if "reported" in frame.flags:
+            # "the leader claimed that Guyana breached the agreement": the claim accuses, its maker acts
+            actors = []
+            for g in governors(t):
+                if g.lemma_.lower() in self.rules.classes.get("report", set()):
+                    for h in subject_of(g)[0]:
+                        actors += [c for c in self.resolve(h, mentions, memory, set(targets))[0] if c not in targets]
+                    break
         if frame.type == "AID" and not targets and t.dep_ == "pcomp" and t.head.lower_ == "by" and is_verbal(t.head.head):
             for h in [c for c in t.head.head.children if c.dep_ == "dobj"]:  # "strengthening Manila's coast guard by
                 targets += [c for c in self.resolve(h, mentions, memory, set(actors))[0] if c not in actors]  # providing"
