@@ -41,6 +41,7 @@ class Candidate:
     confidence: float = 0.8
     distributive: bool = False  # "each", "separately", "bilateral": one event per partner
     headline: bool = False
+    partner_places: list = field(default_factory=list)  # one place per partner group, when each has its own
     refers_back: bool = False  # "signed the pact": the object is a document already told of
     subject_codes: list[str] = field(default_factory=list)  # set when "each" distributes over the subject
     past: bool = False  # told in the simple past ("met", "held talks"): may take the paragraph's date
@@ -74,10 +75,12 @@ def to_events(doc_id: str, c: Candidate) -> list[dict]:
     if f.type == "AID" and (len(actors) > 1 or len(targets) > 1) and actors and targets:
         groups = [([a], [t]) for a in actors for t in targets]
     out = []
-    for acts, tgts in groups:
+    places = c.partner_places if len(c.partner_places) == len(groups) else []
+    for k, (acts, tgts) in enumerate(groups):
+        where = places[k] if places else c.location
         out.append({
             "event_id": event_id(doc_id, c, acts, tgts), "doc_id": doc_id, "type": f.type, "mode": f.mode,
-            "framework": c.framework, "date": c.date, "status": c.status, "hedged": c.hedged, "location": c.location,
+            "framework": c.framework, "date": c.date, "status": c.status, "hedged": c.hedged, "location": where,
             "evidence": {"text": c.sentence[2], "start": c.sentence[0], "end": c.sentence[1]},
             "confidence": round(c.confidence, 2), "cameo": f.cameo, "trigger": c.trigger_text,
             "actors": acts, "targets": tgts, "_noun": c.noun or c.headline or c.refers_back,

@@ -498,6 +498,22 @@ class SentenceCoder:
             if len(set(actors)) == 1 and actors[0] in memory.last_parties and len(memory.last_parties) == 2 \
                     and in_sentence <= set(actors):
                 actors = list(memory.last_parties)  # the pair the paragraph is about
+        partner_places: list[dict | None] = []
+        objects = [c for c in t.children if c.dep_ == "dobj" or (c.dep_ == "conj" and c.pos_ == "PROPN")] \
+            if is_verbal(t) and frame.type in ("CONSULT", "AGREE", "COOPERATE") else []
+        if len(objects) >= 2:
+            # "meeting Scholz in Berlin, Macron in Paris and Rutte in Brussels": the parser lays the list flat
+            found = [(o, self.resolve(o, mentions, memory, set(actors))[0]) for o in objects]
+            found = [(o, g) for o, g in found if g]
+            if len(found) >= 2:
+                partners = [g for _, g in found]
+                actors += [c for g in partners for c in g]
+                preps = [c for c in t.children if c.dep_ == "prep" and c.lower_ in ("in", "at")]
+                for o, _ in found:  # each object's own place: the first "in/at" after it
+                    after = [p for p in preps if p.i > o.i]
+                    pm = [m for m in (mentions_in(list(after[0].subtree), mentions) if after else [])
+                          if m.kind in (*PLACE_KINDS, "name", "short")]
+                    partner_places.append(location_of(pm[:1]) if pm else None)
         pairs = self._pair_list(t, mentions) if not is_verbal(t) and frame.type in ("CONSULT", "AGREE", "COOPERATE") \
             else []
         if pairs:
@@ -625,7 +641,7 @@ class SentenceCoder:
                              h.tag_ in ("NNS", "NNPS") and h.lemma_.lower() in self.rules.classes.get("document", set())
                              for h in slots.heads.get("obj", [])),
                          partners=pairs or partners, pairwise=bool(pairs), noun=not is_verbal(t),
-                         people=people, again=again,
+                         people=people, again=again, partner_places=partner_places,
                          refers_back=any(h.lemma_.lower() in self.rules.classes.get("document", set()) and any(
                              c.dep_ == "det" and c.lower_ in ("the", "this", "that") for c in h.children)
                              for h in slots.heads.get("obj", []) if is_verbal(t)),
@@ -636,7 +652,7 @@ class SentenceCoder:
                          else [],
                          past=(t if is_verbal(t) else (slots.governor or t)).tag_ == "VBD",
                          confidence=max(0.3, conf),
-                         distributive=len([h for h in _conj_heads(slots) if any(
+                         distributive=len(objects) >= 2 or len([h for h in _conj_heads(slots) if any(
                              c.dep_ == "prep" and c.lower_ in ("in", "at") for c in h.children)]) >= 2 or any(
                              x.lower_ in ("each", "respectively", "separately", "separate", "bilateral")
                                           for h in slots.heads.get("with", []) + slots.heads.get("obj", []) + [t]
