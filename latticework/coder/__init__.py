@@ -229,8 +229,8 @@ class Coder:
             explicit = [d for d in dates if d.relation not in ("since", "until")]
             if explicit:
                 context_date = explicit[-1].edtf
-            codes = [c for m in mentions for c in codes_of(m, self.dictionary) if m.kind not in ("capital",)
-                     or True]
+            memory = self.sentences.remember_people(pdoc if pdoc is not None else tdoc, mentions, memory)
+            codes = [c for m in mentions for c in codes_of(m, self.dictionary)]
             memory = memory.with_codes(codes)
             lists = _lists(mentions, pdoc if pdoc is not None else tdoc, self.dictionary)
             if lists:

@@ -307,6 +307,10 @@ class SentenceCoder:
         subject = self._sentence_subject(doc, mentions)
         if subject:
             memory = replace(memory, last_subject=tuple(subject))
+        return out, memory
+
+    def remember_people(self, doc: Doc, mentions: list[Mention], memory: Memory) -> Memory:
+        """After a sentence (parsed or not): the last person named, and people by title ("the secretary")."""
         people = [m for m in mentions if m.kind in ("official", "surname")]
         if people:  # "he" in the next sentence; within this one, the people named before it
             memory = replace(memory, last_person=people[-1].code)
@@ -315,7 +319,7 @@ class SentenceCoder:
                   if doc[k].lower_ in person_words]
         if titles:
             memory = replace(memory, titles=tuple([*memory.titles, *titles][-20:]))
-        return out, memory
+        return memory
 
     def _reporter(self, v: Token, mentions: list[Mention]) -> list[str]:
         """Codes of the subject of a reporting verb ("X said", "X announced")."""
