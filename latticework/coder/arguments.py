@@ -229,7 +229,7 @@ def slots_for(t: Token, scene_preps: set[str], carries=lambda v: True) -> Slots:
         if carries(g):
             _verb_slots(g, s, as_carrier=True)
     elif head.dep_ == "pobj" and g.dep_ == "prep" and is_verbal(g.head) and (
-            g.lower_ in ("in", "on", "into", "to", "under") or (g.lower_ == "for" and g.head.lemma_ in ("join",))):
+            g.lower_ in ("in", "on", "into", "to", "under", "as") or (g.lower_ == "for" and g.head.lemma_ in ("join",))):
         # "took part in the exercise", "agreed on a pact", "access under the 2014 agreement", "joined X for a drill";
         # not "protested over arms sales": the protester is not the seller
         s.governor = g.head  # "took part in the exercise", "agreed on a pact"
