@@ -216,8 +216,9 @@ def slots_for(t: Token, scene_preps: set[str], carries=lambda v: True) -> Slots:
     if is_verbal(t):
         _verb_slots(t, s, as_carrier=False)
         return s
-    while t.dep_ == "compound" and t.head.pos_ == "PROPN" and t.head.i != t.i:
-        t = t.head  # "Exercise Southern Katipo", "Operation Prosperity Guardian": the name is the event noun
+    while t.dep_ == "compound" and t.head.i != t.i and (t.head.pos_ == "PROPN" or t.head.lemma_ in (
+            "plan", "programme", "program", "project", "deal", "initiative", "effort", "scheme")):
+        t = t.head  # "Exercise Southern Katipo", "a jet development plan with the UK": the head carries the phrase
     _noun_slots(t, s)
     head = t
     while head.dep_ == "conj" and not is_verbal(head.head):

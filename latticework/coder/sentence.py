@@ -642,7 +642,9 @@ class SentenceCoder:
                          location, framework, (start, start + len(doc.text), doc.text),
                          carrier=slots.governor.i if slots.governor is not None else None,
                          plural=t.tag_ in ("NNS", "NNPS") or any(
-                             h.tag_ in ("NNS", "NNPS") and h.lemma_.lower() in self.rules.classes.get("document", set())
+                             (h.tag_ in ("NNS", "NNPS") or h.lower_.endswith("s")) and (h.lemma_.lower() in self.rules.classes.get("document", set())
+                                                           or h.lower_.rstrip("s") in self.rules.classes.get("document",
+                                                                                                      set()))
                              for h in slots.heads.get("obj", [])),
                          partners=pairs or partners, pairwise=bool(pairs), noun=not is_verbal(t),
                          people=people, again=again, partner_places=partner_places,
