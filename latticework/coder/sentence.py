@@ -632,7 +632,8 @@ class SentenceCoder:
         people = tuple(sorted({m.person or m.text for h in [x for hs in slots.heads.values() for x in hs]
                                for m in mentions_in(phrase(h), mentions) if m.kind in ("official", "surname")}
                               | {x.text for hs in slots.heads.values() for h in hs for x in phrase(h)
-                                 if x.pos_ == "PROPN" and x.i not in mention_tokens and x.dep_ != "compound"}))
+                                 if x.pos_ == "PROPN" and x.i not in mention_tokens and x.dep_ != "compound"
+                                 and x.i not in date_tokens and x.lower_ not in self.rules.makers}))
         again = any(c.dep_ == "advmod" and c.lower_ in ("also", "separately", "additionally", "later", "then")
                     for v in [t, *govs[:1]] for c in v.children)
         start = offset
