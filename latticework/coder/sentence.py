@@ -401,6 +401,10 @@ class SentenceCoder:
         govs = governors(t)
         if is_negated(t, govs, self.rules) or _conditional(t, govs):
             return None
+        scope = self.rules.classes.get("scope", set())
+        if any(g.lemma_.lower() in scope and g.dep_ == "relcl" for g in govs[:2]) or (
+                t.dep_ in ("xcomp", "ccomp") and t.head.lemma_.lower() in scope and t.head.dep_ == "relcl"):
+            return None  # "an agreement that allows their troops to train": what a document allows
         if not is_verbal(t) and slots.governor is None and any(
                 c.dep_ == "det" and c.lower_ in ("the", "this", "these", "those", "such", "that") for c in t.children) \
                 and not any(slots.heads.get(k) for k in ("poss", "mod", "with", "between", "among", "of", "by")):
