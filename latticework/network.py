@@ -696,8 +696,16 @@ def to_igraph(net: Network, seed: int = 0) -> ig.Graph:
 
 
 def _gexf(net: Network, seed: int) -> str:
-    """GEXF 1.3 (igraph reads but does not write GEXF, so it is serialised here)."""
-    from xml.sax.saxutils import quoteattr
+    """GEXF 1.3 (igraph reads but does not write GEXF, so it is serialised here).
+
+    Every value passes through output.xml_text: a character XML 1.0 forbids (a control character in an
+    actor code or event id) is written as its escape, so the file stays well-formed."""
+    from xml.sax.saxutils import quoteattr as _quoteattr
+
+    from latticework.output import xml_text
+
+    def quoteattr(value: str) -> str:
+        return _quoteattr(xml_text(value))
 
     nodes, ties = node_table(net, seed), tie_table(net)
     ncols = [k for k in (nodes[0] if nodes else {}) if k != "id"]
@@ -743,7 +751,12 @@ def export_network(net: Network, fmt: str, out: str | Path | None, seed: int = 0
     import tempfile
 
     if fmt == "graphml":
+        from latticework.output import xml_text
+
         g = to_igraph(net, seed)
+        for seq in (g.vs, g.es):  # igraph fails on characters XML 1.0 forbids; write their escapes instead
+            for key in seq.attributes():
+                seq[key] = [xml_text(v) if isinstance(v, str) else v for v in seq[key]]
         with tempfile.NamedTemporaryFile("r", suffix=".graphml", encoding="utf-8") as tmp:
             g.write_graphml(tmp.name)
             text = Path(tmp.name).read_text(encoding="utf-8")
@@ -772,7 +785,9 @@ def export_network(net: Network, fmt: str, out: str | Path | None, seed: int = 0
         raise NetworkError(f"unknown network format {fmt!r} (graphml, gexf, json, csv)")
     if out is None:
         return text
-    Path(out).write_text(text, encoding="utf-8")
+    from latticework.output import write_text
+
+    write_text(out, text)
     return None
 
 

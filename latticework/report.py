@@ -16,6 +16,7 @@ from typing import Any
 
 from latticework import network as N
 from latticework.intervals import to_interval
+from latticework.output import terminal_line, write_text
 
 #: A hub claim is "supported" when the top hub score leads the runner-up by at least this much.
 HUB_MARGIN = 0.1
@@ -335,50 +336,70 @@ def render_html(data: dict[str, Any], title: str | None = None) -> str:
     return "\n".join(p) + "\n"
 
 
+_MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]|!~#"})
+
+
+def _md(x: Any) -> str:
+    """Stored text as inert Markdown: one line, no control characters, HTML escaped (an article's
+    `<img onerror=…>` stays text), and the characters that make links, emphasis, code or table cells
+    backslash-escaped."""
+    return html.escape(terminal_line(x).translate(_MD_SPECIAL), quote=False)
+
+
+def _md_links(ids: Sequence[str]) -> str:
+    return ", ".join(f"[{_md(i)}](#{_anchor(i)})" for i in ids)
+
+
 def render_markdown(data: dict[str, Any], title: str | None = None) -> str:
-    """The same report as Markdown (no drawing; tables, claims and quoted evidence)."""
+    """The same report as Markdown (no drawing; tables, claims and quoted evidence).
+
+    Every value that comes from the events (ids, actor codes, evidence, claims that quote them) goes
+    through `_md`, so the page shows stored text and never renders it as HTML or Markdown."""
     net: N.Network = data["network"]
     title = title or f"Alliance network report, {_period(data)}"
-    out = [f"# {title}", "", f"{len(net.events)} events, {len(net.nodes)} actors, {len(net.ties)} ties.", "",
+    out = [f"# {_md(title)}", "", f"{len(net.events)} events, {len(net.nodes)} actors, {len(net.ties)} ties.", "",
            "## Claims tested", ""]
     for c in data["claims"]:
-        out += [f"### {c['title']} — {c['verdict']}", "", c["text"], "",
-                "Supporting events: " + (", ".join(f"[{i}](#{_anchor(i)})" for i in c["event_ids"]) or "none"), ""]
+        out += [f"### {_md(c['title'])} — {_md(c['verdict'])}", "", _md(c["text"]), "",
+                "Supporting events: " + (_md_links(c["event_ids"]) or "none"), ""]
     out += ["## Hub ranking", "", "| # | actor | hub score | strength | betweenness | eigenvector | bloc |",
             "|---|---|---|---|---|---|---|"]
     blocs = data["balance"]["blocs"]
     for r in data["centrality"][:20]:
-        out.append(f"| {r['rank']} | {r['actor']} | {r['hub_score']:.3f} | {r['strength']:g} | {r['betweenness']:g} "
-                   f"| {r['eigenvector']:.3f} | {blocs.get(r['actor'], '')} |")
+        out.append(f"| {r['rank']} | {_md(r['actor'])} | {r['hub_score']:.3f} | {r['strength']:g} "
+                   f"| {r['betweenness']:g} | {r['eigenvector']:.3f} | {_md(blocs.get(r['actor'], ''))} |")
     out += ["", "## Change over time", "", "| window | events | top hub | modularity | balanced share | "
             "cooperation within blocs | hostility across blocs |", "|---|---|---|---|---|---|---|"]
     for r in data["series"]:
         share = "—" if r["balanced_share"] is None else f"{r['balanced_share']:.2f}"
-        out.append(f"| {r['since']} – {r['until']} | {r['events']} | {r['top_hub'] or '—'} | {r['modularity']:.3f} "
-                   f"| {share} | {r['within_bloc_cooperation']:g} | {r['cross_bloc_hostility']:g} |")
+        out.append(f"| {_md(r['since'])} – {_md(r['until'])} | {r['events']} | {_md(r['top_hub'] or '—')} "
+                   f"| {r['modularity']:.3f} | {share} | {r['within_bloc_cooperation']:g} "
+                   f"| {r['cross_bloc_hostility']:g} |")
     ch = data["changes"]
     if ch.get("halves"):
-        out += ["", f"## Ties that grew most ({ch['halves'][0]} → {ch['halves'][1]})", "",
+        out += ["", f"## Ties that grew most ({_md(ch['halves'][0])} → {_md(ch['halves'][1])})", "",
                 f"{len(ch['new'])} new ties, {len(ch['strengthened'])} strengthened, {len(ch['soured'])} soured.", "",
                 "| dyad | net before | net after | Δ cooperation | Δ hostility | events |", "|---|---|---|---|---|---|"]
         for r in ch["grew_most"] + ch["soured"][:5]:
-            out.append(f"| {r['a']}–{r['b']} | {r['before']:g} | {r['after']:g} | {r['delta_positive']:+g} | "
-                       f"{r['delta_negative']:+g} | " + ", ".join(f"[{i}](#{_anchor(i)})" for i in r["event_ids"]) + " |")
+            out.append(f"| {_md(r['a'])}–{_md(r['b'])} | {r['before']:g} | {r['after']:g} | "
+                       f"{r['delta_positive']:+g} | {r['delta_negative']:+g} | {_md_links(r['event_ids'])} |")
     out += ["", "## Top dyads", "", "| dyad | net | + | − | events |", "|---|---|---|---|---|"]
     for t in data["dyads"]:
-        out.append(f"| {t.a}–{t.b} | {t.net:g} | {t.positive:g} | {t.negative:g} | "
-                   + ", ".join(f"[{i}](#{_anchor(i)})" for i in t.event_ids) + " |")
+        out.append(f"| {_md(t.a)}–{_md(t.b)} | {t.net:g} | {t.positive:g} | {t.negative:g} | "
+                   f"{_md_links(t.event_ids)} |")
     out += ["", "## Frameworks", ""]
     for f in data["frameworks"]:
-        out.append(f"- **{f['framework']}**: {f['events']} events linking {', '.join(f['actors'])}")
+        out.append(f"- **{_md(f['framework'])}**: {f['events']} events linking "
+                   f"{_md(', '.join(map(str, f['actors'])))}")
     out += ["", "## Evidence", ""]
     for eid in data["cited"]:
         e = net.events[eid]
         ev = e.get("evidence") or {}
-        out += [f'<a id="{_anchor(eid)}"></a>**{eid}** {e.get("type")}/{e.get("mode") or "—"} '
-                f"{', '.join(e.get('actors') or [])}"
-                + (f" → {', '.join(e['targets'])}" if e.get("targets") else "") + f" · {e.get('date') or 'undated'}",
-                "", f"> {(ev.get('text') or '').strip()}", ""]
+        out += [f'<a id="{_anchor(eid)}"></a>**{_md(eid)}** {_md(e.get("type"))}/{_md(e.get("mode") or "—")} '
+                f"{_md(', '.join(map(str, e.get('actors') or [])))}"
+                + (f" → {_md(', '.join(map(str, e['targets'])))}" if e.get("targets") else "")
+                + f" · {_md(e.get('date') or 'undated')}",
+                "", f"> {_md((ev.get('text') or '').strip())}", ""]
     return "\n".join(out) + "\n"
 
 
@@ -390,5 +411,5 @@ def write_report(events: Sequence[dict[str, Any]], out: str | Path, since: str |
         raise N.NetworkError(f"{out}: report file must end in .html or .md")
     data = analyse(events, since, until, window_months, actors=actors)
     text = render_markdown(data) if suffix == ".md" else render_html(data)
-    Path(out).write_text(text, encoding="utf-8")
+    write_text(out, text)
     return data

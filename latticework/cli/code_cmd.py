@@ -7,27 +7,34 @@ bad document on one line, never lose an existing output file) so the Typer funct
 from __future__ import annotations
 
 import json
-import os
 import sys
-import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 from typing import IO, Any
 
 import typer
 
 from latticework.cli.app import app
 from latticework.ingest import InputProblem, read_documents
+from latticework.output import OutputError, open_output, terminal_line
 
 
 class StrictStop(Exception):
     """--strict: the first problem ends the run."""
 
 
-class OutputError(Exception):
-    """The output file cannot be written; the message names it."""
+@contextmanager
+def _output(out: str | None) -> Iterator[IO[str]]:
+    """Standard output, or `out` through latticework.output.open_output (temporary file renamed at the
+    end for a regular file; written in place for a device or pipe; through to a symlink's target)."""
+    if out is None:
+        yield sys.stdout
+        sys.stdout.flush()
+    else:
+        with open_output(out) as fh:
+            yield fh
 
 
 @dataclass
@@ -55,9 +62,9 @@ def run_code(inputs: list[str], out: str | None, published: str | None = None, s
              language_check: bool = True, data_dirs: list[str] | None = None, jobs: int = 1) -> CodeRun:
     """Code every document of `inputs` and write one event per line to `out` (stdout when None).
 
-    The output goes to a temporary file beside `out` that replaces it only at the end, so an
-    existing file survives a crash or a --strict stop intact. Each bad document, and each one the
-    coder fails on, is passed to `report` as one line and the run goes on (unless `strict`).
+    A regular `out` is written to a temporary file beside it that replaces it only at the end, so an
+    existing file survives a crash or a --strict stop intact (latticework.output.open_output). Each
+    bad document, and each one the coder fails on, is passed to `report` as one line and the run goes on (unless `strict`).
 
     With `jobs` > 1, that many worker processes code the documents (latticework.parallel) while this
     process reads the input and writes the output; the output is the same, line for line."""
@@ -73,49 +80,25 @@ def run_code(inputs: list[str], out: str | None, published: str | None = None, s
 
     with CodingPool(jobs, data_dirs or []) as pool:
         pool.version  # noqa: B018 - load the coder (or start the workers) before touching the output
-        tmp_path: str | None = None
-        fh: IO[str]
-        if out is None:
-            fh = sys.stdout
-        else:
-            target = Path(out)
-            if target.is_dir():
-                raise OutputError(f"{out}: is a directory, not an output file")
-            try:
-                fd, tmp_path = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part",
-                                                dir=target.parent or ".")
-            except OSError as e:
-                raise OutputError(f"{out}: cannot write here ({e.strerror or e})") from None
-            fh = os.fdopen(fd, "w", encoding="utf-8")
         try:
-            items = read_documents(inputs, published=published, language_check=language_check)
-            for doc, result in pool.code(items):
-                if isinstance(doc, InputProblem):
-                    problem(str(doc))
-                    continue
-                if isinstance(result, CodingError) or result is None:  # a coder bug on one document must not end the run
-                    problem(f"{doc.origin} (id {doc.id}): coder failed: {result}".replace("\n", " "))
-                    continue
-                events: list[dict[str, Any]] = result
-                run.documents += 1
-                for event in events:
-                    fh.write(json.dumps(event, ensure_ascii=False) + "\n")
-                run.events += len(events)
-                if progress:
-                    progress(run.documents, run.events)
-            if out is None:
-                fh.flush()
-            else:
-                fh.close()
-                assert tmp_path is not None
-                os.replace(tmp_path, out)
-                tmp_path = None
+            with _output(out) as fh:
+                items = read_documents(inputs, published=published, language_check=language_check)
+                for doc, result in pool.code(items):
+                    if isinstance(doc, InputProblem):
+                        problem(str(doc))
+                        continue
+                    if isinstance(result, CodingError) or result is None:  # a coder bug on one document must not end the run
+                        problem(f"{doc.origin} (id {doc.id}): coder failed: {result}".replace("\n", " "))
+                        continue
+                    events: list[dict[str, Any]] = result
+                    run.documents += 1
+                    for event in events:
+                        fh.write(json.dumps(event, ensure_ascii=False) + "\n")
+                    run.events += len(events)
+                    if progress:
+                        progress(run.documents, run.events)
         except StrictStop:
             run.stopped = True
-        finally:
-            if tmp_path is not None:
-                fh.close()
-                os.unlink(tmp_path)
     return run
 
 
@@ -148,7 +131,7 @@ def code_command(
         try:
             run = run_code(
                 inputs, out, published=published, strict=strict,
-                report=lambda line: console.print(line, markup=False),
+                report=lambda line: console.print(terminal_line(line), markup=False, highlight=False),
                 progress=lambda d, e: bar.update(task, description=f"coded {d} documents, {e} events"),
                 language_check=not no_language_check, data_dirs=data, jobs=jobs or default_jobs())
         except (OutputError, CodingPoolError) as e:

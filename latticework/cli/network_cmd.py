@@ -114,7 +114,9 @@ def export_cmd(
     with _guard(db) as store:
         events = load_events(store, since, until, source=source)
         if output:
-            with open(output, "w", encoding="utf-8", newline="") as fh:
+            from latticework.output import open_output
+
+            with open_output(output) as fh:  # complete or untouched; devices, pipes and symlinks written through
                 n = export_events(events, fmt.value, fh)
         else:
             n = export_events(events, fmt.value, sys.stdout)

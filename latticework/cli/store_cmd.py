@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from latticework.cli.app import app
-from latticework.output import Format, write_rows
+from latticework.output import Format, OutputError, terminal_line, write_rows
 
 DbOpt = Annotated[str | None, typer.Option("--db", envvar="LATTICEWORK_DB",
                                            help="Database URL or SQLite file path (default ./latticework.db).")]
@@ -24,7 +24,21 @@ OutOpt = Annotated[str | None, typer.Option("--output", "-o", help="Write to FIL
 
 
 def _err(msg: str) -> None:
-    print(msg, file=sys.stderr, flush=True)
+    print(terminal_line(msg), file=sys.stderr, flush=True)  # messages quote stored text: keep them inert
+
+
+@contextmanager
+def _writing(output: str | None) -> Iterator[None]:
+    """An output that cannot be written (no such folder, a directory, parquet to a terminal, a full disk)
+    is one line on stderr and exit code 2; an existing file at `output` is left as it was."""
+    try:
+        yield
+    except OutputError as exc:
+        _err(f"error: {exc}")
+        raise typer.Exit(2) from None
+    except OSError as exc:
+        _err(f"error: writing {output or 'standard output'} failed: {exc.strerror or exc}")
+        raise typer.Exit(2) from None
 
 
 @contextmanager
@@ -120,23 +134,27 @@ def events(
     """List stored events that match every given filter."""
     from latticework.store import StoreError
 
-    with _store(db, create=False) as store:
+    if fmt is Format.parquet and output is None:
+        _err("error: parquet output needs -o FILE (it cannot go to a terminal)")
+        raise typer.Exit(2)
+    with _store(db, create=False) as store, _writing(output):
+        rows = store.iter_events(actor=actor, with_=with_, type=type, mode=mode, framework=framework,
+                                 since=since, until=until, status=status, source=source, text=text, limit=limit)
         try:
-            rows = list(store.iter_events(actor=actor, with_=with_, type=type, mode=mode, framework=framework,
-                                          since=since, until=until, status=status, source=source, text=text,
-                                          limit=limit))
+            if fmt is Format.table:
+                # a table a person can read in a terminal; csv/jsonl/parquet keep every field
+                compact = [{"id": r["event_id"][:8], "date": r.get("date") or "",
+                            "event": f"{r['type']}/{r.get('mode') or ''}",
+                            "actors": " ".join(r.get("actors") or []), "targets": " ".join(r.get("targets") or []),
+                            "status": ("planned" if r.get("status") == "planned" else "")
+                            + (" hedged" if r.get("hedged") else ""),
+                            "evidence": _short((r.get("evidence") or {}).get("text") or "", 90)} for r in rows]
+                write_rows(compact, fmt, output, title=f"{len(compact)} events")
+            else:
+                write_rows(rows, fmt, output)  # streamed: one event in memory at a time (parquet: all)
         except StoreError as exc:
             _err(f"error: {exc}")
             raise typer.Exit(2) from None
-    if fmt is Format.table:
-        # a table a person can read in a terminal; csv/jsonl/parquet keep every field
-        compact = [{"id": r["event_id"][:8], "date": r.get("date") or "", "event": f"{r['type']}/{r.get('mode') or ''}",
-                    "actors": " ".join(r.get("actors") or []), "targets": " ".join(r.get("targets") or []),
-                    "status": ("planned" if r.get("status") == "planned" else "") + (" hedged" if r.get("hedged") else ""),
-                    "evidence": _short((r.get("evidence") or {}).get("text") or "", 90)} for r in rows]
-        write_rows(compact, fmt, output, title=f"{len(rows)} events")
-    else:
-        write_rows(rows, fmt, output)
 
 
 @app.command()
@@ -144,8 +162,9 @@ def actors(db: DbOpt = None, fmt: FormatOpt = Format.table, output: OutOpt = Non
     """Who appears in the stored events, how often, and with whom."""
     with _store(db, create=False) as store:
         rows = store.actors()
-    write_rows(rows, fmt, output, title=f"{len(rows)} actors",
-               columns=["code", "name", "kind", "events", "partners", "with"])
+    with _writing(output):
+        write_rows(rows, fmt, output, title=f"{len(rows)} actors",
+                   columns=["code", "name", "kind", "events", "partners", "with"])
 
 
 @app.command()
@@ -172,4 +191,5 @@ def stats(db: DbOpt = None, fmt: FormatOpt = Format.table, output: OutOpt = None
 
     with _store(db, create=False) as store:
         rows = stats_rows(store.stats())
-    write_rows(rows, fmt, output, title="latticework store", columns=["group", "key", "count"])
+    with _writing(output):
+        write_rows(rows, fmt, output, title="latticework store", columns=["group", "key", "count"])

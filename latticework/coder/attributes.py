@@ -53,6 +53,8 @@ def is_planned(t: Token, govs: list[Token], when: str | None, anchor: date | Non
             return True
         if any(c.dep_ == "amod" and c.lower_ in FUTURE_ADJ for c in v.children):
             return True
+    if t.dep_ == "acl" and t.head.lemma_.lower() in ("plan", "intention", "bid", "proposal", "offer", "ambition"):
+        return True  # "Manila's plan to buy missiles"
     scene = not is_verbal(t) and t.dep_ == "pobj" and t.head.lower_ in rules.classes.get("scene", set())
     prev = t
     for g in ([] if scene else govs):  # "agreed to deepen ties during talks": the talks themselves took place

@@ -5,7 +5,14 @@ Why it is shaped this way:
   process killed at any moment leaves either the whole document or none of it;
 - documents are keyed by id and skipped when their content hash is unchanged, so rerunning an
   interrupted command finishes the work without duplicating anything;
-- coding happens *outside* the write transaction, so locks are held only for the short write.
+- coding happens *outside* the write transaction, so locks are held only for the short write;
+- because of that, every write of events is a compare-and-set on the document's version and content
+  hash, checked inside the write transaction with the document row locked: events coded from one
+  text can never be attached to another version of the document, whatever runs at the same time;
+- a document whose events do not match its latest coding (left by an older latticework, or written
+  by hand) is found and coded again by the next `ingest` or `recode` of it;
+- SQLite runs in WAL mode with a busy timeout, so readers never block the writer and writers wait
+  for each other instead of failing; schema creation is serialised (see migrate.schema_lock).
 """
 
 from __future__ import annotations
@@ -78,6 +85,7 @@ class IngestReport:
     unchanged: int = 0
     updated: int = 0
     events: int = 0
+    repaired: int = 0  # unchanged documents whose stored events did not match their text, coded again
     problems: list[str] = field(default_factory=list)  # the first KEEP_PROBLEMS messages (memory stays bounded)
     run_id: int | None = None
     stopped: bool = False  # True when --strict stopped the run at the first problem
@@ -88,7 +96,8 @@ class IngestReport:
         return max(self.n_problems, len(self.problems))
 
     def summary(self) -> str:
-        return (f"{self.new} new, {self.updated} updated, {self.unchanged} unchanged documents; "
+        fixed = f", {self.repaired} repaired" if self.repaired else ""
+        return (f"{self.new} new, {self.updated} updated, {self.unchanged} unchanged documents{fixed}; "
                 f"{self.events} events stored; {self.problem_count} problems")
 
 
@@ -100,6 +109,7 @@ class RecodeReport:
     events_after: int = 0
     added: Counter = field(default_factory=Counter)  # by event type
     removed: Counter = field(default_factory=Counter)
+    superseded: int = 0  # documents changed by another writer while being recoded (left as that writer stored them)
     problems: list[str] = field(default_factory=list)
     coder_version: str = ""
     run_id: int | None = None
@@ -110,7 +120,8 @@ class RecodeReport:
 
         return (f"recoded {self.documents} documents with coder {self.coder_version}: {self.changed} changed; "
                 f"events {self.events_before} → {self.events_after} (added: {fmt(self.added)}; "
-                f"removed: {fmt(self.removed)}); {len(self.problems)} problems")
+                f"removed: {fmt(self.removed)}); {len(self.problems)} problems"
+                + (f"; {self.superseded} left as a newer version stored meanwhile" if self.superseded else ""))
 
 
 def normalise_url(url: str | None) -> str:
@@ -133,6 +144,32 @@ def content_hash(doc: Document) -> str:
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+#: PostgreSQL rolled the transaction back for a deadlock or a serialisation failure: run it again.
+_RETRY_SQLSTATES = frozenset({"40P01", "40001"})
+
+
+def lock_timeout() -> float:
+    """Seconds a SQLite connection waits for another writer ($LATTICEWORK_LOCK_TIMEOUT, default 30)."""
+    try:
+        return max(0.0, float(os.environ.get("LATTICEWORK_LOCK_TIMEOUT", "30")))
+    except ValueError:
+        return 30.0
+
+
+def _use_wal(cur: Any) -> None:
+    """Switch a SQLite file to WAL mode (readers never block the writer; the mode is stored in the file).
+
+    Tried on every new connection but a no-op once set. A database opened read-only keeps its mode."""
+    import sqlite3
+
+    try:
+        mode = cur.execute("PRAGMA journal_mode").fetchone()
+        if mode and str(mode[0]).lower() != "wal":
+            cur.execute("PRAGMA journal_mode=WAL")
+    except sqlite3.DatabaseError:
+        pass  # read-only file or medium: the rollback journal works for reading
 
 
 def _describe(exc: BaseException, url: str) -> str:
@@ -215,8 +252,9 @@ class Store:
 
     def _make_engine(self) -> Engine:
         if self.dialect == "sqlite":
-            kwargs: dict[str, Any] = {"connect_args": {"timeout": float(os.environ.get("LATTICEWORK_LOCK_TIMEOUT", "5"))}}
-            if sa.make_url(self.url).database in (None, "", ":memory:"):
+            kwargs: dict[str, Any] = {"connect_args": {"timeout": lock_timeout()}}
+            in_memory = sa.make_url(self.url).database in (None, "", ":memory:")
+            if in_memory:
                 kwargs["poolclass"] = sa.pool.StaticPool
                 kwargs["connect_args"]["check_same_thread"] = False
             engine = sa.create_engine(self.url, **kwargs)
@@ -227,6 +265,8 @@ class Store:
                 cur.execute("PRAGMA foreign_keys=ON")
                 cur.execute("PRAGMA synchronous=NORMAL")
                 cur.execute("PRAGMA cache_size=-65536")  # 64 MiB: index upkeep at 100k documents stays in memory
+                if not in_memory:
+                    _use_wal(cur)
                 cur.close()
                 # SQLAlchemy, not the driver, decides where transactions begin (see _begin).
                 dbapi_conn.isolation_level = None
@@ -252,7 +292,9 @@ class Store:
         self.close()
 
     def _write(self, fn: Callable[[Connection], _T], *, attempts: int = 3) -> _T:
-        """Run fn in one transaction; retry when the connection dropped (it rolled back, nothing half-written)."""
+        """Run fn in one transaction; retry when the connection dropped or PostgreSQL chose this
+        transaction as a deadlock victim (it rolled back, nothing half-written). fn must not have
+        effects outside the transaction, since it may run more than once."""
         for attempt in range(attempts):
             try:
                 with self.engine.connect() as conn:
@@ -260,7 +302,8 @@ class Store:
                     with conn.begin():
                         return fn(conn)
             except DBAPIError as exc:
-                if exc.connection_invalidated and attempt + 1 < attempts:
+                retry = exc.connection_invalidated or getattr(exc.orig, "sqlstate", None) in _RETRY_SQLSTATES
+                if retry and attempt + 1 < attempts:
                     time.sleep(0.2 * (attempt + 1))
                     continue
                 if isinstance(exc, IntegrityError):
@@ -343,7 +386,7 @@ class Store:
             def collect() -> None:
                 while inflight:
                     outcome, problems = inflight.pop().result()
-                    for key in ("new", "updated", "unchanged", "events"):
+                    for key in ("new", "updated", "unchanged", "repaired", "events"):
                         setattr(report, key, getattr(report, key) + outcome[key])
                     for msg in problems:
                         problem(msg)
@@ -404,7 +447,7 @@ class Store:
                     except Exception:  # noqa: BLE001 - already failing; the first error is the one to show
                         pass
                 self._finish_run(run_id, status, n_new=report.new, n_unchanged=report.unchanged,
-                                 n_updated=report.updated, n_events=report.events, n_problems=report.problem_count)
+                                 n_updated=report.updated + report.repaired, n_events=report.events, n_problems=report.problem_count)
         return report
 
     def _ingest_feed(self, items: Iterable[Document | InputProblem], batch: int,
@@ -412,15 +455,23 @@ class Store:
         """The input in order, in batches: documents to code, `_Unchanged` for those whose content hash
         is stored already, input problems, and a `_BatchEnd` after each batch (one write transaction).
 
-        The hash check here only saves coding; the writer checks again inside its transaction."""
+        The hash check here only saves coding; the writer checks again inside its transaction. A stored
+        document with the same hash whose events do not match its latest coding is sent to be coded
+        again (the writer re-checks that too), so a rerun repairs what an older latticework left."""
         pending: list[Document] = []
         pending_ids: set[str] = set()
 
         def close() -> Iterator[Document | _Unchanged | _BatchEnd]:
             hashes = {d.id: content_hash(d) for d in pending}
-            existing = self._read(lambda c: self._existing(c, list(hashes)))
+            def look(conn: Connection) -> tuple[dict[str, tuple[str, int]], set[str]]:
+                existing = self._existing(conn, list(hashes))
+                same = [i for i, h in hashes.items() if existing.get(i, ("", 0))[0] == h]
+                return existing, self._inconsistent(conn, same) if same else set()
+
+            existing, broken = self._read(look)
             for doc in pending:
-                yield _Unchanged(doc) if existing.get(doc.id, ("", 0))[0] == hashes[doc.id] else doc
+                same = existing.get(doc.id, ("", 0))[0] == hashes[doc.id]
+                yield _Unchanged(doc) if same and doc.id not in broken else doc
             yield _BatchEnd()
             pending.clear()
             pending_ids.clear()
@@ -455,10 +506,52 @@ class Store:
         except DBAPIError:
             pass  # statistics are an optimisation; the data is committed
 
-    def _existing(self, conn: Connection, ids: list[str]) -> dict[str, tuple[str, int]]:
-        rows = conn.execute(sa.select(m.documents.c.id, m.documents.c.content_hash, m.documents.c.version)
-                            .where(m.documents.c.id.in_(ids))).all()
-        return {r[0]: (r[1], r[2]) for r in rows}
+    def _existing(self, conn: Connection, ids: list[str], *, lock: bool = False) -> dict[str, tuple[str, int]]:
+        """(content hash, version) of the stored documents among `ids`.
+
+        lock=True (writers, inside their transaction): the rows stay locked until it ends, so the
+        version read here is the version the events are written against (the compare-and-set).
+        PostgreSQL: SELECT … FOR UPDATE, in id order so that two writers cannot deadlock on a batch;
+        a writer that waited reads the row as the other one committed it. SQLite: the transaction
+        holds the database's write lock from its start (BEGIN IMMEDIATE), which does the same."""
+        d = m.documents
+        q = sa.select(d.c.id, d.c.content_hash, d.c.version).where(d.c.id.in_(ids))
+        if lock and self.dialect == "postgresql":
+            q = q.order_by(d.c.id).with_for_update()
+        return {r[0]: (r[1], r[2]) for r in conn.execute(q).all()}
+
+    @staticmethod
+    def _inconsistent(conn: Connection, ids: list[str] | None = None) -> set[str]:
+        """Documents (among `ids`, or all) whose stored events are not those of their current version.
+
+        Two signs, both left only by writes that did not check the version (an older latticework,
+        or a hand edit): a text event recorded for another version of the document, or a count of
+        text events that differs from the one recorded by the document's latest coding of its
+        current version and content. A document coded before coding history was kept has no coding
+        row; only the first sign can show on it."""
+        d, e, c = m.documents, m.events, m.codings
+        found: set[str] = set()
+        chunks: list[list[str] | None] = [None] if ids is None else [ids[i:i + 500] for i in range(0, len(ids), 500)]
+        for chunk in chunks:
+            wrong = (sa.select(e.c.doc_id).distinct().join(d, d.c.id == e.c.doc_id)
+                     .where(e.c.origin == "text", sa.or_(e.c.doc_version.is_(None), e.c.doc_version != d.c.version)))
+            latest = (sa.select(c.c.doc_id, sa.func.max(c.c.id).label("cid"))
+                      .join(d, sa.and_(d.c.id == c.c.doc_id, d.c.version == c.c.doc_version,
+                                       d.c.content_hash == c.c.content_hash))
+                      .group_by(c.c.doc_id))
+            counts = sa.select(e.c.doc_id, sa.func.count().label("n")).where(e.c.origin == "text")
+            if chunk is not None:
+                wrong = wrong.where(e.c.doc_id.in_(chunk))
+                latest = latest.where(c.c.doc_id.in_(chunk))
+                counts = counts.where(e.c.doc_id.in_(chunk))
+            lq = latest.subquery()
+            cq = counts.group_by(e.c.doc_id).subquery()
+            miscounted = (sa.select(c.c.doc_id).join(lq, c.c.id == lq.c.cid)
+                          .outerjoin(cq, cq.c.doc_id == c.c.doc_id)
+                          .where(c.c.n_events != sa.func.coalesce(cq.c.n, 0)))
+            found.update(conn.scalars(wrong))
+            found.update(conn.scalars(miscounted))
+        return found
 
     def _store_batch(self, coded: list[tuple[Document, list[dict]]], hashes: dict[str, str], coder_version: str,
                      run_id: int) -> tuple[Counter, list[str]]:
@@ -485,20 +578,27 @@ class Store:
         """Write documents with their events in the caller's transaction; re-checks hashes inside it."""
         out: Counter = Counter()
         now = _now()
-        existing = self._existing(conn, [d.id for d, _ in coded])
+        existing = self._existing(conn, [d.id for d, _ in coded], lock=True)
+        same = [d.id for d, _ in coded if existing.get(d.id, ("", 0))[0] == hashes[d.id]]
+        broken = self._inconsistent(conn, same) if same else set()
         new_docs, upd_docs, replaced, ev_rows, part_rows, hist = [], [], [], [], [], []
         for doc, evs in coded:
             h = hashes[doc.id]
             old = existing.get(doc.id)
-            if old and old[0] == h:
+            if old and old[0] == h and doc.id not in broken:
                 out["unchanged"] += 1
                 continue
-            version = old[1] + 1 if old else 1
+            repair = bool(old and old[0] == h)  # same text, events that are not its own: replace them
+            version = old[1] if repair and old else old[1] + 1 if old else 1
             row = {"id": doc.id, "content_hash": h, "version": version, "title": doc.title,
                    "source": doc.source, "url": doc.url, "published": doc.published,
                    "language": doc.language, "text": doc.text, "ingested_at": now,
                    "coder_version": coder_version, "run_id": run_id}
-            if old:
+            if repair:
+                upd_docs.append(row)
+                replaced.append(doc.id)
+                out["repaired"] += 1
+            elif old:
                 upd_docs.append(row)
                 replaced.append(doc.id)
                 out["updated"] += 1
@@ -732,7 +832,8 @@ class Store:
 
     def recode(self, coder: EventCoder | None = None, *, jobs: int = 1, data_dirs: Sequence[str] = (),
                progress: bool = True, batch: int = 100) -> RecodeReport:
-        """Re-code documents last coded by another coder version; report how their events changed.
+        """Re-code documents last coded by another coder version, and any whose stored events are not
+        those of their current text (see _inconsistent); report how their events changed.
 
         `coder` and `jobs` as for `ingest`: coding may run in worker processes, writes stay here."""
         from latticework.parallel import CodingError, CodingPool
@@ -741,8 +842,11 @@ class Store:
             version = pool.version
             report = RecodeReport(coder_version=version)
             d = m.documents
-            todo = self._read(lambda c: list(c.scalars(sa.select(d.c.id).where(d.c.coder_version != version)
-                                                       .order_by(d.c.id))))
+            def pick(conn: Connection) -> list[str]:
+                stale = set(conn.scalars(sa.select(d.c.id).where(d.c.coder_version != version)))
+                return sorted(stale | self._inconsistent(conn))
+
+            todo = self._read(pick)
             run_id = self._start_run("recode", version, None)
             report.run_id = run_id
             status = "failed"
@@ -785,15 +889,26 @@ class Store:
 
     def _recode_write(self, coded: list[tuple[dict, list[dict]]], version: str, report: RecodeReport,
                       run_id: int) -> None:
-        """Replace the events of one batch of recoded documents in one transaction; count the changes."""
+        """Replace the events of one batch of recoded documents in one transaction; count the changes.
+
+        Compare-and-set: a document is written only if it still has the version and content hash that
+        were read and coded; one that another writer (an `ingest` of a new version) changed meanwhile
+        is left as that writer stored it, since its events are already those of its new text."""
         d = m.documents
 
-        def go(conn: Connection) -> None:
+        def go(conn: Connection) -> RecodeReport:
+            delta = RecodeReport()
             now = _now()
-            before = {k: v for k, v in self._signatures(conn, [r["id"] for r, _ in coded]).items()}
-            self._delete_doc_events(conn, [r["id"] for r, _ in coded])
+            current = self._existing(conn, [r["id"] for r, _ in coded], lock=True)
+            kept = [(r, evs) for r, evs in coded if current.get(r["id"]) == (r["content_hash"], r["version"])]
+            delta.superseded = len(coded) - len(kept)
+            if not kept:
+                return delta
+            ids = [r["id"] for r, _ in kept]
+            before = self._signatures(conn, ids)
+            self._delete_doc_events(conn, ids)
             ev_rows, part_rows, hist = [], [], []
-            for r, evs in coded:
+            for r, evs in kept:
                 new_sigs: Counter = Counter()
                 for ev in evs:
                     er, pr = self._event_rows(ev, "text", version, run_id, r["published"], r["version"])
@@ -801,33 +916,32 @@ class Store:
                     part_rows.extend(pr)
                     new_sigs[_signature(ev)] += 1
                 old_sigs = before.get(r["id"], Counter())
-                report.documents += 1
-                report.events_before += sum(old_sigs.values())
-                report.events_after += len(evs)
+                delta.documents += 1
+                delta.events_before += sum(old_sigs.values())
+                delta.events_after += len(evs)
                 if old_sigs != new_sigs:
-                    report.changed += 1
+                    delta.changed += 1
                     for sig, n in (new_sigs - old_sigs).items():
-                        report.added[sig[0]] += n
+                        delta.added[sig[0]] += n
                     for sig, n in (old_sigs - new_sigs).items():
-                        report.removed[sig[0]] += n
+                        delta.removed[sig[0]] += n
                 hist.append({"doc_id": r["id"], "doc_version": r["version"], "content_hash": r["content_hash"],
                              "coder_version": version, "run_id": run_id, "coded_at": now,
                              "n_events": len(evs)})
             self._insert_events(conn, ev_rows, part_rows)
-            conn.execute(d.update().where(d.c.id.in_([r["id"] for r, _ in coded])).values(
-                coder_version=version))
-            if hist:
-                conn.execute(m.codings.insert(), hist)
+            conn.execute(d.update().where(d.c.id.in_(ids)).values(coder_version=version))
+            conn.execute(m.codings.insert(), hist)
+            return delta
 
         if coded:
-            snapshot = (report.documents, report.changed, report.events_before, report.events_after,
-                        report.added.copy(), report.removed.copy())
-            try:
-                self._write(go)
-            except BaseException:
-                (report.documents, report.changed, report.events_before, report.events_after,
-                 report.added, report.removed) = snapshot
-                raise
+            delta = self._write(go)  # counted only once committed (go may run again after a deadlock)
+            report.documents += delta.documents
+            report.changed += delta.changed
+            report.events_before += delta.events_before
+            report.events_after += delta.events_after
+            report.added.update(delta.added)
+            report.removed.update(delta.removed)
+            report.superseded += delta.superseded
 
     def _signatures(self, conn: Connection, doc_ids: list[str]) -> dict[str, Counter]:
         e = m.events

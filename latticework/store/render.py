@@ -9,28 +9,34 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from latticework.output import terminal_text as _t
+
 
 def evidence_in_context(text: str, start: int | None, end: int | None, context: int = 400,
                         markers: bool = False) -> Text | None:
     """The document text around [start, end) with the evidence highlighted; None if offsets don't fit.
 
-    `markers` also brackets the evidence with »…« so the highlight survives plain-text output."""
+    `markers` also brackets the evidence with »…« so the highlight survives plain-text output. The text
+    is stored, hence untrusted: control characters are replaced and it is never read as Rich markup."""
     if start is None or end is None or not (0 <= start <= end <= len(text)):
         return None
     lo, hi = max(0, start - context), min(len(text), end + context)
     out = Text()
     if lo > 0:
         out.append("…")
-    out.append(text[lo:start])
-    out.append(f"»{text[start:end]}«" if markers else text[start:end], style="bold black on yellow")
-    out.append(text[end:hi])
+    out.append(_t(text[lo:start]))
+    out.append(_t(f"»{text[start:end]}«" if markers else text[start:end]), style="bold black on yellow")
+    out.append(_t(text[end:hi]))
     if hi < len(text):
         out.append("…")
     return out
 
 
 def render_event(ev: dict, *, context: int = 400, console: Console | None = None) -> None:
-    """Print the event's fields, its evidence in context and its document's metadata."""
+    """Print the event's fields, its evidence in context and its document's metadata.
+
+    Every stored value goes to Rich as a Text with control characters replaced, so `[/bold]`,
+    `[link=…]` or an escape sequence in an article is shown as written, never acted on."""
     console = console or Console()
     fields = Table(show_header=False, box=None)
     fields.add_column(style="bold")
@@ -45,7 +51,7 @@ def render_event(ev: dict, *, context: int = 400, console: Console | None = None
                        ("confidence", "-" if ev.get("confidence") is None else f"{ev['confidence']:.2f}"),
                        ("cameo", ev.get("cameo") or "-"), ("source", ev.get("source")),
                        ("coder", ev.get("coder_version") or "-")):
-        fields.add_row(key, str(value))
+        fields.add_row(key, Text(_t(value)))
     console.print(Panel(fields, title="event"))
     evidence = ev.get("evidence") or {}
     doc = ev.get("document")
@@ -54,7 +60,7 @@ def render_event(ev: dict, *, context: int = 400, console: Console | None = None
         shown = evidence_in_context(doc["text"], evidence.get("start"), evidence.get("end"), context,
                                     markers=not console.is_terminal)
     if shown is None and evidence.get("text"):
-        shown = Text(evidence["text"], style="bold black on yellow")
+        shown = Text(_t(evidence["text"]), style="bold black on yellow")
     if shown is not None:
         console.print(Panel(shown, title="evidence in context"))
     if doc:
@@ -62,10 +68,10 @@ def render_event(ev: dict, *, context: int = 400, console: Console | None = None
         meta.add_column(style="bold")
         meta.add_column()
         for key in ("id", "title", "source", "url", "published", "language", "version", "ingested_at"):
-            meta.add_row(key, "-" if doc.get(key) is None else str(doc[key]))
+            meta.add_row(key, Text("-" if doc.get(key) is None else _t(doc[key])))
         console.print(Panel(meta, title="document"))
     else:
-        console.print(f"document {ev.get('doc_id')!r} is not stored (event from {ev.get('source')})")
+        console.print(Text(_t(f"document {ev.get('doc_id')!r} is not stored (event from {ev.get('source')})")))
 
 
 def stats_rows(stats: dict[str, Any]) -> list[dict]:
