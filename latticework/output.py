@@ -164,7 +164,8 @@ def open_output(path: str | os.PathLike[str], binary: bool = False) -> Iterator[
     - a directory, a socket, a missing parent folder: OutputError, with a one-line message.
     """
     name = os.fspath(path)
-    mode, kw = ("wb", {}) if binary else ("w", {"encoding": "utf-8", "newline": ""})
+    mode: str = "wb" if binary else "w"
+    encoding, newline = (None, None) if binary else ("utf-8", "")
     try:
         st: os.stat_result | None = os.stat(name)  # follows links
     except FileNotFoundError:
@@ -177,7 +178,7 @@ def open_output(path: str | os.PathLike[str], binary: bool = False) -> Iterator[
         raise OutputError(f"{name}: is a socket, not an output file")
     if st is not None and not stat.S_ISREG(st.st_mode):  # character/block device, named pipe
         try:
-            fh = open(name, mode, **kw)  # noqa: SIM115 - closed below
+            fh = open(name, mode, encoding=encoding, newline=newline)  # noqa: SIM115 - closed below
         except OSError as exc:
             raise OutputError(f"{name}: cannot write here ({_why(exc)})") from None
         with fh:
@@ -193,8 +194,8 @@ def open_output(path: str | os.PathLike[str], binary: bool = False) -> Iterator[
         raise OutputError(f"{name}: cannot write here ({_why(exc)})") from None
     _register(tmp)
     try:
-        os.fchmod(fd, stat.S_IMODE(st.st_mode) if st is not None else 0o666 & ~_umask())
-        with os.fdopen(fd, mode, **kw) as fh:
+        with os.fdopen(fd, mode, encoding=encoding, newline=newline) as fh:
+            os.fchmod(fh.fileno(), stat.S_IMODE(st.st_mode) if st is not None else 0o666 & ~_umask())
             yield fh
             fh.flush()
             os.fsync(fh.fileno())
