@@ -8,6 +8,7 @@ line does not cost a whole run.
 
 from __future__ import annotations
 
+import codecs
 import gzip
 import json
 import os
@@ -16,10 +17,13 @@ import sys
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import BinaryIO
+
+from latticework.validate import document_problem, normalise_published, shown, shown_id
+
+__all__ = ["DEFAULT_MAX_BYTES", "EXTENSIONS", "Document", "InputProblem", "looks_english", "normalise_published",
+           "read_documents"]
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 """Documents larger than this (UTF-8 bytes of the text) are rejected: they are almost always dumps,
@@ -54,7 +58,10 @@ class InputProblem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.where}: {self.message}"
+        # a file name that is not valid UTF-8 reaches Python as lone surrogates: escape them, so that
+        # the line can always be printed
+        line = f"{self.where}: {self.message}"
+        return line.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 class _Skip(Exception):
@@ -71,7 +78,6 @@ _EN_STOPWORDS = frozenset(
     would you""".split()
 )
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
-_SURROGATE = re.compile("[\ud800-\udfff]")
 _ASCII_LOWER = re.compile(r"\b[a-z]+\b")
 _NON_LATIN = re.compile(r"[^\W\d_\u0000-\u024f]+", re.UNICODE)  # letters outside Latin scripts
 
@@ -97,35 +103,6 @@ def looks_english(text: str, sample: int = 1000) -> bool:
         return True
     hits = sum(1 for w in words if w in _EN_STOPWORDS)
     return hits / len(words) >= 0.08
-
-
-_ISO_START = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?(?=$|[T ])")
-_DATE_FORMATS = ("%d %B %Y", "%d %b %Y", "%B %d, %Y", "%b %d, %Y", "%B %d %Y", "%Y/%m/%d", "%d.%m.%Y")
-
-
-def normalise_published(value: str) -> str | None:
-    """An ISO date (kept as given, time part allowed) or a common written form turned into ISO;
-    None when it is not a date at all. Relative dates hang on this value, so a wrong one must
-    not pass silently."""
-    v = value.strip()
-    m = _ISO_START.match(v)
-    if m:
-        try:
-            parts = [int(x) for x in m.group(0).split("-")]
-            date(parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1)
-            return v
-        except ValueError:
-            return None
-    try:
-        return parsedate_to_datetime(v).date().isoformat()  # RFC 2822, as in RSS feeds
-    except (TypeError, ValueError, IndexError):
-        pass
-    for fmt in _DATE_FORMATS:
-        try:
-            return datetime.strptime(v, fmt).date().isoformat()
-        except ValueError:
-            continue
-    return None
 
 
 def _is_english_tag(tag: str) -> bool:
@@ -199,6 +176,48 @@ def _decode(data: bytes, where: str, name_line: bool) -> tuple[str | None, Input
         return None, InputProblem(at, f"invalid UTF-8 (byte 0x{data[e.start]:02x}); skipped")
 
 
+def _wide_encoding(head: bytes) -> str | None:
+    """"UTF-16" or "UTF-32" when the first bytes are such text (by its byte order mark, or for
+    UTF-16 without one by the NUL in every other byte of ASCII-range text), else None."""
+    if head.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        return "UTF-32"
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "UTF-16"
+    sample = head[:1024]
+    half = len(sample) // 2
+    if half >= 8:
+        even, odd = sample[0::2].count(0), sample[1::2].count(0)
+        if max(even, odd) >= 0.4 * half and min(even, odd) <= 0.05 * half:
+            return "UTF-16"
+    return None
+
+
+_META_CHARSET = re.compile(rb"""<meta\b[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
+# as browsers read them (WHATWG Encoding): these labels mean windows-1252
+_AS_1252 = {"iso-8859-1", "iso8859-1", "latin1", "latin-1", "l1", "us-ascii", "ascii", "cp819", "ibm819"}
+
+
+def _decode_declared(data: bytes, where: str, utf8_problem: InputProblem) -> tuple[str | None, InputProblem | None]:
+    """An HTML page that is not valid UTF-8, decoded by the charset its <meta> declares (in its
+    first 8 KB); the UTF-8 problem stands when it declares none or UTF-8."""
+    m = _META_CHARSET.search(data[:_SNIFF])
+    if not m:
+        return None, utf8_problem
+    label = m.group(1).decode("ascii").lower()
+    try:
+        name = "cp1252" if label in _AS_1252 else codecs.lookup(label).name
+    except LookupError:
+        return None, InputProblem(where, f"declares charset {label!r}, which is unknown; skipped")
+    if name == "utf-8":
+        return None, utf8_problem
+    try:
+        return data.decode(name), None
+    except UnicodeDecodeError as e:
+        line = 1 + data.count(b"\n", 0, e.start)
+        return None, InputProblem(f"{where}:{line}", f"invalid {label} (byte 0x{data[e.start]:02x}), the charset "
+                                                      "the page declares; skipped")
+
+
 def _kind(name: str) -> str | None:
     """Format from a file name (ignoring .gz): jsonl, txt, html or None when unknown."""
     low = name.lower()
@@ -233,8 +252,9 @@ class _Reader:
         self.seen: set[str] = set()
 
     def _finish(self, doc: Document) -> Document | InputProblem:
-        """Checks common to every format: empty text, size, language, duplicate id."""
-        where = f"{doc.origin} (id {doc.id})"
+        """Checks common to every format: empty text, size, language, the fields every store can
+        hold (latticework.validate: NUL, surrogates, sizes, a real publication date), duplicate id."""
+        where = f"{doc.origin} (id {shown_id(doc.id)})"
         if not doc.text.strip():
             return InputProblem(where, "empty text; skipped")
         size = len(doc.text)
@@ -246,18 +266,14 @@ class _Reader:
                 return InputProblem(where, f"language {doc.language!r} is not English; skipped")
             if not doc.language and not looks_english(doc.text):
                 return InputProblem(where, "text does not look like English; skipped")
-        if doc.published is not None and not doc.published.strip():
-            doc.published = None
-        if doc.published is not None:
-            iso = normalise_published(doc.published)
-            if iso is None:
-                return InputProblem(where, f"published {doc.published!r} is not a date; skipped")
-            doc.published = iso
+        if doc.published is None or (isinstance(doc.published, str) and not doc.published.strip()):
+            doc.published = self.published  # the run's --published, checked like the document's own
+        bad = document_problem(doc)
+        if bad:
+            return InputProblem(where, f"{bad}; skipped")
         if doc.id in self.seen:
-            return InputProblem(where, f"duplicate id {doc.id!r} (already read in this run); skipped")
+            return InputProblem(where, f"duplicate id {shown(doc.id)} (already read in this run); skipped")
         self.seen.add(doc.id)
-        if doc.published is None:
-            doc.published = self.published
         return doc
 
     def read_path(self, path: str, stdin: BinaryIO | None) -> Iterator[Document | InputProblem]:
@@ -293,12 +309,18 @@ class _Reader:
     def _read_stream(self, where: str, fh: BinaryIO, kind: str | None) -> Iterator[Document | InputProblem]:
         try:
             head = fh.read(_SNIFF)
-            if b"\x00" in head:
+            wide = _wide_encoding(head)
+            if wide:
+                yield InputProblem(where, f"{wide} text: convert it to UTF-8 "
+                                          f"(e.g. iconv -f {wide} -t UTF-8); skipped")
+                return
+            first = head.removeprefix(b"\xef\xbb\xbf").lstrip()[:1]
+            if kind is None:  # stdin or an unknown extension: look at the first non-blank byte
+                kind = "jsonl" if first == b"{" else "html" if first == b"<" else "txt"
+            # JSONL that starts like JSONL is judged line by line (a stray NUL costs its line only)
+            if b"\x00" in head and not (kind == "jsonl" and first == b"{"):
                 yield InputProblem(where, "binary file (NUL bytes), not text; skipped")
                 return
-            if kind is None:  # stdin or an unknown extension: look at the first non-blank byte
-                first = head.lstrip()[:1]
-                kind = "jsonl" if first == b"{" else "html" if first == b"<" else "txt"
             stream = _Chain(head, fh)
             if kind == "jsonl":
                 yield from self._jsonl(where, stream)
@@ -320,7 +342,8 @@ class _Reader:
             if not line.strip():
                 continue
             if b"\x00" in line:
-                yield InputProblem(at, "binary data (NUL bytes); skipped")
+                col = line.index(0) + 1
+                yield InputProblem(at, f"raw NUL byte at column {col} (binary data); skipped")
                 continue
             text, problem = _decode(line, at, False)
             if problem or text is None:
@@ -342,19 +365,18 @@ class _Reader:
             doc_id = str(doc_id)
         if not isinstance(doc_id, str) or not doc_id.strip():
             return InputProblem(at, "document has no \"id\"; skipped")
+        where = f"{at} (id {shown_id(doc_id)})"
         text = obj.get("text")
         if text is None:
-            return InputProblem(f"{at} (id {doc_id})", "document has no \"text\"; skipped")
+            return InputProblem(where, "document has no \"text\"; skipped")
         if not isinstance(text, str):
-            return InputProblem(f"{at} (id {doc_id})", f"\"text\" must be a string, got {type(text).__name__}; skipped")
+            return InputProblem(where, f"\"text\" must be a string, got {type(text).__name__}; skipped")
         fields: dict[str, str | None] = {}
         for key in ("published", "title", "source", "url", "language"):
             value = obj.get(key)
             if value is not None and not isinstance(value, str):
-                return InputProblem(f"{at} (id {doc_id})", f"\"{key}\" must be a string or null; skipped")
+                return InputProblem(where, f"\"{key}\" must be a string or null; skipped")
             fields[key] = value
-        if "\\ud" in line.lower() and _SURROGATE.search(text):  # escaped lone surrogates cannot be written out
-            return InputProblem(f"{at} (id {doc_id})", "text holds an unpaired UTF-16 surrogate escape; skipped")
         extra = {k: v for k, v in obj.items() if k not in _KNOWN_FIELDS}
         return self._finish(Document(id=doc_id, text=text, origin=at, extra=extra, **fields))
 
@@ -368,6 +390,8 @@ class _Reader:
         if data.startswith(b"\xef\xbb\xbf"):
             data = data[3:]
         text, problem = _decode(data, where, True)
+        if problem and kind == "html":  # not UTF-8: the charset the page declares, if any
+            text, problem = _decode_declared(data, where, problem)
         if problem or text is None:
             yield problem or InputProblem(where, "undecodable file")
             return

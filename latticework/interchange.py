@@ -3,14 +3,18 @@
 Exports follow the crosswalk in ONTOLOGY.md (type/mode → PLOVER 0.7 and CAMEO). Imports keep only
 codes that map onto the ontology (defence-relevant CAMEO/PLOVER categories) and give every event a
 `source` and an id prefixed by that source, so imported events never pass for text-coded ones.
-Readers raise InterchangeError with "FILE:LINE: problem" for malformed input.
+Readers raise InterchangeError with "FILE:LINE: problem" for malformed input. Given `on_problem`, the
+dataset readers instead pass each malformed row (or one the store could not hold, by the checks of
+latticework.validate) to it as one "FILE:LINE: problem; skipped" line and read on, so one bad row never
+costs the rows around it; a file that is not the dataset at all (its header) still raises.
 """
 
 from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterable, Iterator
+import sys
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -21,12 +25,35 @@ import pycountry
 from latticework import ontology
 from latticework.intervals import to_interval
 from latticework.output import csv_cell
+from latticework.validate import event_problem
 
 DATA = Path(__file__).parent / "data"
 
 
 class InterchangeError(ValueError):
     """Malformed input file; the message names the file and line."""
+
+
+OnProblem = Callable[[str], None] | None
+"""Where a reader reports a row it skips; None makes the first such row raise InterchangeError."""
+
+
+def _skip(on_problem: OnProblem, message: str) -> None:
+    """Report a bad row (`FILE:LINE: problem`) and go on, or raise when there is no one to report to."""
+    if on_problem is None:
+        raise InterchangeError(message)
+    on_problem(f"{message}; skipped")
+
+
+def _checked(e: dict[str, Any] | None, where: str, on_problem: OnProblem) -> dict[str, Any] | None:
+    """`e` when every store can hold it (latticework.validate), else None after reporting it."""
+    if e is None:
+        return None
+    bad = event_problem(e, e.get("source"))
+    if bad:
+        _skip(on_problem, f"{where}: {bad}")
+        return None
+    return e
 
 
 # ------------------------------------------------------------------------------------------------ crosswalk
@@ -174,14 +201,22 @@ GDELT_COLUMNS = (
 assert len(GDELT_COLUMNS) == 61
 
 
-def _rows(path: str | Path, delimiter: str, header: bool) -> Iterator[tuple[int, list[str] | dict[str, str]]]:
+def _rows(path: str | Path, delimiter: str, header: bool,
+          on_problem: OnProblem = None) -> Iterator[tuple[int, list[str] | dict[str, str]]]:
     with open(path, encoding="utf-8", errors="replace", newline="") as fh:
         if header:
             reader: Any = csv.DictReader(fh, delimiter=delimiter)
             if delimiter == "\t":
                 reader = csv.DictReader(fh, delimiter=delimiter, quoting=csv.QUOTE_NONE)
             yield 1, list(reader.fieldnames or [])
-            for row in reader:
+            while True:
+                try:
+                    row = next(reader)
+                except StopIteration:
+                    return
+                except csv.Error as exc:  # e.g. a field over the csv module's size limit; the reader goes on
+                    _skip(on_problem, f"{path}:{reader.line_num}: malformed row ({exc})")
+                    continue
                 yield reader.line_num, row
         else:
             for n, line in enumerate(fh, 1):
@@ -198,24 +233,33 @@ def _iso_day(value: str, fmt: str = "%Y%m%d") -> str | None:
         return None
 
 
-def read_gdelt(path: str | Path) -> Iterator[dict[str, Any]]:
-    """Events from a GDELT 2.0 event export (61 tab-separated columns, no header)."""
+def read_gdelt(path: str | Path, on_problem: OnProblem = None) -> Iterator[dict[str, Any]]:
+    """Events from a GDELT 2.0 event export (61 tab-separated columns, no header). The first row
+    stands for the header GDELT lacks: when it is malformed the file is not an export, and raises."""
+    first = True
     for n, row in _rows(path, "\t", header=False):
         assert isinstance(row, list)
         if len(row) != 61:
-            raise InterchangeError(f"{path}:{n}: expected 61 tab-separated GDELT 2.0 columns, found {len(row)}")
+            message = f"{path}:{n}: expected 61 tab-separated GDELT 2.0 columns, found {len(row)}"
+            if first:
+                raise InterchangeError(message)
+            _skip(on_problem, message)
+            continue
+        first = False
         r = dict(zip(GDELT_COLUMNS, row, strict=True))
         mapped = ontology_of_cameo(r["EventCode"])
         if mapped is None:
             continue
         day = _iso_day(r["SQLDATE"])
         if day is None:
-            raise InterchangeError(f"{path}:{n}: SQLDATE {r['SQLDATE']!r} is not YYYYMMDD")
+            _skip(on_problem, f"{path}:{n}: SQLDATE {r['SQLDATE']!r} is not YYYYMMDD")
+            continue
         a = _gdelt_actor(r["Actor1Code"], r["Actor1CountryCode"])
         b = _gdelt_actor(r["Actor2Code"], r["Actor2CountryCode"])
         text = f"GDELT {r['GLOBALEVENTID']}: {r['Actor1Name']} [{r['EventCode']}] {r['Actor2Name']} {r['SOURCEURL']}"
         loc = {"name": r["ActionGeo_FullName"], "country": None} if r["ActionGeo_FullName"] else None
         e = _build("gdelt", r["GLOBALEVENTID"], *mapped, a, b, day, text.strip(), loc, r["EventCode"])
+        e = _checked(e, f"{path}:{n}", on_problem)
         if e:
             yield e
 
@@ -285,9 +329,9 @@ def read_gdelt_table(path: str | Path) -> Iterator[dict[str, Any]]:
 ICEWS_REQUIRED = ("Event ID", "Event Date", "Source Country", "Event Text", "CAMEO Code", "Target Country")
 
 
-def read_icews(path: str | Path) -> Iterator[dict[str, Any]]:
+def read_icews(path: str | Path, on_problem: OnProblem = None) -> Iterator[dict[str, Any]]:
     """Events from an ICEWS event file (tab-separated, header row; countries given by name)."""
-    for n, row in _rows(path, "\t", header=True):
+    for n, row in _rows(path, "\t", header=True, on_problem=on_problem):
         if n == 1:
             missing = [c for c in ICEWS_REQUIRED if c not in row]
             if missing:
@@ -297,24 +341,29 @@ def read_icews(path: str | Path) -> Iterator[dict[str, Any]]:
         mapped = ontology_of_cameo(row.get("CAMEO Code") or "")
         if mapped is None:
             continue
+        if not row.get("Event ID"):
+            _skip(on_problem, f"{path}:{n}: no Event ID")
+            continue
         day = _iso_day(row.get("Event Date") or "", "%Y-%m-%d")
         if day is None:
-            raise InterchangeError(f"{path}:{n}: Event Date {row.get('Event Date')!r} is not YYYY-MM-DD")
+            _skip(on_problem, f"{path}:{n}: Event Date {row.get('Event Date')!r} is not YYYY-MM-DD")
+            continue
         a, b = iso3(row.get("Source Country") or ""), iso3(row.get("Target Country") or "")
         text = f"ICEWS {row['Event ID']}: {row.get('Source Name')} — {row.get('Event Text')} — {row.get('Target Name')}"
         loc = {"name": row["City"], "country": iso3(row.get("Country") or "")} \
             if row.get("City") not in (None, "", "NA") else None
         e = _build("icews", row["Event ID"], *mapped, a, b, day, text, loc, row["CAMEO Code"])
+        e = _checked(e, f"{path}:{n}", on_problem)
         if e:
             yield e
 
 
 # ------------------------------------------------------------------------------------------------ DCAD
 
-def read_dcad(path: str | Path) -> Iterator[dict[str, Any]]:
+def read_dcad(path: str | Path, on_problem: OnProblem = None) -> Iterator[dict[str, Any]]:
     """Defense Cooperation Agreements (DCAD v1.0): each row one signed bilateral agreement, AGREE/sign."""
     cow = cow_table()
-    for n, row in _rows(path, ",", header=True):
+    for n, row in _rows(path, ",", header=True, on_problem=on_problem):
         if n == 1:
             if not {"ccode1", "ccode2", "signYear", "DCAid"} <= set(row):
                 raise InterchangeError(f"{path}:1: not a DCAD header (needs ccode1, ccode2, signYear, DCAid)")
@@ -323,15 +372,23 @@ def read_dcad(path: str | Path) -> Iterator[dict[str, Any]]:
         parties = []
         for k in ("ccode1", "ccode2"):
             if row[k] not in cow:
-                raise InterchangeError(f"{path}:{n}: unknown COW state code {row[k]!r} in {k}")
+                _skip(on_problem, f"{path}:{n}: unknown COW state code {row[k]!r} in {k}")
+                break
             parties.append(cow[row[k]][1])
+        if len(parties) < 2:
+            continue
         y, m, d = row.get("signYear") or "", row.get("signMonth") or "", row.get("signDay") or ""
         if not y.isdigit():
-            raise InterchangeError(f"{path}:{n}: signYear {y!r} is not a year")
+            _skip(on_problem, f"{path}:{n}: signYear {y!r} is not a year")
+            continue
+        if not row.get("DCAid"):
+            _skip(on_problem, f"{path}:{n}: no DCAid")
+            continue
         day = y if not m.isdigit() else f"{y}-{int(m):02d}" if not d.isdigit() else f"{y}-{int(m):02d}-{int(d):02d}"
         text = (f"DCAD {row['DCAid']}: {row.get('type') or ''} defence cooperation agreement "
                 f"({row.get('category1') or 'unspecified'}) between {row.get('cowName1')} and {row.get('cowName2')}")
         e = _build("dcad", row["DCAid"], "AGREE", "sign", parties[0], parties[1], day, text, None, "057")
+        e = _checked(e, f"{path}:{n}", on_problem)
         if e:
             yield e
 
@@ -353,22 +410,24 @@ def _codes(value: str) -> list[str]:
     return [c for c in (iso3(x) for x in (value or "").split(";")) if c]
 
 
-def read_polecat(path: str | Path) -> Iterator[dict[str, Any]]:
+def read_polecat(path: str | Path, on_problem: OnProblem = None) -> Iterator[dict[str, Any]]:
     """Events from a POLECAT TSV (40 columns, header row); countries are ISO3 lists separated by ';'."""
-    for n, row in _rows(path, "\t", header=True):
+    for n, row in _rows(path, "\t", header=True, on_problem=on_problem):
         if n == 1:
             if list(row) != POLECAT_COLUMNS:
                 raise InterchangeError(f"{path}:1: not the POLECAT 40-column header")
             continue
         assert isinstance(row, dict)
         if None in row or any(v is None for v in row.values()):
-            raise InterchangeError(f"{path}:{n}: expected 40 tab-separated POLECAT columns")
+            _skip(on_problem, f"{path}:{n}: expected 40 tab-separated POLECAT columns")
+            continue
         mapped = ontology_of_plover(row["Event Type"], row["Event Mode"], row["Contexts"])
         if mapped is None:
             continue
         day = _iso_day(row["Event Date"], "%Y-%m-%d")
         if day is None:
-            raise InterchangeError(f"{path}:{n}: Event Date {row['Event Date']!r} is not YYYY-MM-DD")
+            _skip(on_problem, f"{path}:{n}: Event Date {row['Event Date']!r} is not YYYY-MM-DD")
+            continue
         actors, targets = _codes(row["Actor Country"]), _codes(row["Recipient Country"])
         t, mode = mapped
         if t in ontology.SYMMETRIC:
@@ -384,10 +443,12 @@ def read_polecat(path: str | Path) -> Iterator[dict[str, Any]]:
         loc = {"name": row["Placename"], "country": iso3(row["Country"])} \
             if row["Placename"] not in ("", "None") else None
         text = f"POLECAT {row['Event ID']}: {row['Actor Name']} {row['Event Type']} {row['Recipient Name']}".strip()
-        yield {"doc_id": None, "event_id": f"polecat:{row['Event ID']}", "type": t, "mode": mode, "actors": actors,
-               "targets": targets, "framework": None, "date": day, "status": "occurred", "hedged": False,
-               "location": loc, "evidence": {"text": text, "start": 0, "end": len(text)}, "confidence": None,
-               "cameo": None, "source": "polecat"}
+        e = _checked({"doc_id": None, "event_id": f"polecat:{row['Event ID']}", "type": t, "mode": mode,
+                      "actors": actors, "targets": targets, "framework": None, "date": day, "status": "occurred",
+                      "hedged": False, "location": loc, "evidence": {"text": text, "start": 0, "end": len(text)},
+                      "confidence": None, "cameo": None, "source": "polecat"}, f"{path}:{n}", on_problem)
+        if e:
+            yield e
 
 
 def write_polecat(events: Iterable[dict[str, Any]], out: IO[str]) -> int:
@@ -477,14 +538,15 @@ READERS = {"gdelt": read_gdelt, "icews": read_icews, "polecat": read_polecat, "d
 WRITERS = {"plover": write_plover, "polecat": write_polecat, "gdelt": write_gdelt}
 
 
-def read_files(kind: str, paths: Iterable[str | Path]) -> Iterator[dict[str, Any]]:
-    """Events from every file of one dataset kind; a missing file is a one-line error."""
+def read_files(kind: str, paths: Iterable[str | Path], on_problem: OnProblem = None) -> Iterator[dict[str, Any]]:
+    """Events from every file of one dataset kind; a missing file is a one-line error. Bad rows go to
+    `on_problem` (and are skipped) when it is given, else the first one raises."""
     if kind not in READERS:
         raise InterchangeError(f"unknown dataset {kind!r} (gdelt, icews, polecat, dcad)")
     for p in paths:
         if not Path(p).is_file():
             raise InterchangeError(f"{p}: no such file")
-        yield from READERS[kind](p)
+        yield from READERS[kind](p, on_problem)
 
 
 def export_events(events: Iterable[dict[str, Any]], fmt: str, out: IO[str]) -> int:
@@ -493,6 +555,13 @@ def export_events(events: Iterable[dict[str, Any]], fmt: str, out: IO[str]) -> i
     return WRITERS[fmt](events, out)
 
 
-def import_files(store: Any, kind: str, paths: Iterable[str | Path]) -> int:
-    """Read dataset files and merge their events into the store under source=kind."""
-    return int(store.add_events(read_files(kind, paths), source=kind))
+def _to_stderr(line: str) -> None:
+    print(line.encode("utf-8", "backslashreplace").decode("utf-8"), file=sys.stderr)
+
+
+def import_files(store: Any, kind: str, paths: Iterable[str | Path], on_problem: OnProblem = None) -> int:
+    """Read dataset files and merge their events into the store under source=kind.
+
+    A malformed row is skipped and reported as one `FILE:LINE: problem; skipped` line, to `on_problem`
+    or else to standard error; the rows around it are stored."""
+    return int(store.add_events(read_files(kind, paths, on_problem or _to_stderr), source=kind))

@@ -14,8 +14,22 @@ from latticework.cli.app import app
 
 DbOpt = Annotated[str | None, typer.Option("--db", envvar="LATTICEWORK_DB",
                                            help="Database URL or SQLite file path (default ./latticework.db).")]
-SinceOpt = Annotated[str | None, typer.Option(help="Window start (YYYY[-MM[-DD]]).")]
-UntilOpt = Annotated[str | None, typer.Option(help="Window end, inclusive (YYYY[-MM[-DD]]).")]
+
+
+def date_bound(param: typer.CallbackParam, value: str | None) -> str | None:
+    """Typer callback for --since/--until: the whole value must be a date (latticework.validate), else
+    one line naming the option on stderr and exit code 2, before anything is opened."""
+    from latticework.validate import date_option
+
+    try:
+        return date_option(f"--{(param.name or 'date').replace('_', '-')}", value)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        raise typer.Exit(2) from None
+
+
+SinceOpt = Annotated[str | None, typer.Option(help="Window start (YYYY[-MM[-DD]]).", callback=date_bound)]
+UntilOpt = Annotated[str | None, typer.Option(help="Window end, inclusive (YYYY[-MM[-DD]]).", callback=date_bound)]
 RegionOpt = Annotated[str | None, typer.Option(help="Only actors of these regions (comma-separated; see "
                                                     "latticework/data/regions.tsv).")]
 SourceOpt = Annotated[str | None, typer.Option(help="Only events of this source (text, gdelt, icews, polecat, dcad).")]

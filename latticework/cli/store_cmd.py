@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from latticework.cli.app import app
+from latticework.cli.network_cmd import date_bound
 from latticework.output import Format, OutputError, terminal_line, write_rows
 
 DbOpt = Annotated[str | None, typer.Option("--db", envvar="LATTICEWORK_DB",
@@ -122,8 +123,10 @@ def events(
     type: Annotated[str | None, typer.Option("--type", help="Event type, e.g. CONSULT.")] = None,
     mode: Annotated[str | None, typer.Option(help="Event mode, e.g. exercise.")] = None,
     framework: Annotated[str | None, typer.Option(help="Framework code, e.g. QUAD.")] = None,
-    since: Annotated[str | None, typer.Option(help="On or after this date (YYYY[-MM[-DD]]).")] = None,
-    until: Annotated[str | None, typer.Option(help="On or before this date (YYYY[-MM[-DD]]).")] = None,
+    since: Annotated[str | None, typer.Option(help="On or after this date (YYYY[-MM[-DD]]).",
+                                              callback=date_bound)] = None,
+    until: Annotated[str | None, typer.Option(help="On or before this date (YYYY[-MM[-DD]]).",
+                                              callback=date_bound)] = None,
     status: Annotated[str | None, typer.Option(help="occurred or planned.")] = None,
     source: Annotated[str | None, typer.Option(help="text, a dataset (gdelt, icews…) or a document source.")] = None,
     text: Annotated[str | None, typer.Option(help="Words to find in the evidence (case-insensitive).")] = None,

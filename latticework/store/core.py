@@ -39,6 +39,7 @@ from latticework.ingest import Document, InputProblem
 from latticework.protocols import EventCoder
 from latticework.store import models as m
 from latticework.store.dates import day_range
+from latticework.validate import checked_documents, event_problem, shown
 
 DEFAULT_URL = "sqlite:///./latticework.db"
 EVENT_KEYS = frozenset({"doc_id", "event_id", "type", "mode", "actors", "targets", "framework", "date", "status",
@@ -362,6 +363,7 @@ class Store:
         from latticework.parallel import CodingError, CodingPool
 
         report = IngestReport()
+        items = checked_documents(items)  # the fields every backend can hold (latticework.validate)
         with CodingPool(jobs, data_dirs, coder=coder) as pool:
             version = pool.version
             run_id = self._start_run("ingest", version, " ".join(inputs) if inputs else None)
@@ -705,6 +707,8 @@ class Store:
                     raise StoreError(f"{source} event {n + 1} has no event_id")
                 if not ev.get("type"):
                     raise StoreError(f"{source} event {ev['event_id']}: no type")
+                if bad := event_problem(ev, source):
+                    raise StoreError(f"{source} event {shown(ev['event_id'])}: {bad}")
                 chunk[str(ev["event_id"])] = ev
                 if len(chunk) >= batch:
                     total += self._write(partial(self._upsert_dataset, chunk=chunk, source=source, run_id=run_id))
