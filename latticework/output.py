@@ -217,7 +217,8 @@ def write_text(path: str | os.PathLike[str], text: str) -> None:
 
 
 @contextmanager
-def _destination(out: str | Path | None) -> Iterator[IO[str]]:
+def destination(out: str | Path | None) -> Iterator[IO[str]]:
+    """Standard output, or `out` through `open_output` (one writer for every -o)."""
     if out is None:
         yield sys.stdout
         sys.stdout.flush()
@@ -288,10 +289,10 @@ def write_rows(rows: Iterable[dict[str, Any]], fmt: Format | str = Format.table,
             t.add_column(Text(terminal_text(c)), overflow="fold")
         for r in rows:
             t.add_row(*[Text("" if r.get(c) is None else terminal_text(_cell(r.get(c)))) for c in cols])
-        with _destination(out) as fh:
+        with destination(out) as fh:
             Console(file=fh, width=200 if out else None).print(t)
         return
-    with _destination(out) as fh:
+    with destination(out) as fh:
         if fmt is Format.csv:
             _csv(rows, cols, fh)
         else:

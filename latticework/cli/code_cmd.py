@@ -7,34 +7,20 @@ bad document on one line, never lose an existing output file) so the Typer funct
 from __future__ import annotations
 
 import json
-import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import IO, Any
+from typing import Any
 
 import typer
 
 from latticework.cli.app import app
 from latticework.ingest import InputProblem, read_documents
-from latticework.output import OutputError, open_output, terminal_line
+from latticework.output import OutputError, destination, terminal_line
 
 
 class StrictStop(Exception):
     """--strict: the first problem ends the run."""
-
-
-@contextmanager
-def _output(out: str | None) -> Iterator[IO[str]]:
-    """Standard output, or `out` through latticework.output.open_output (temporary file renamed at the
-    end for a regular file; written in place for a device or pipe; through to a symlink's target)."""
-    if out is None:
-        yield sys.stdout
-        sys.stdout.flush()
-    else:
-        with open_output(out) as fh:
-            yield fh
 
 
 @dataclass
@@ -81,7 +67,7 @@ def run_code(inputs: list[str], out: str | None, published: str | None = None, s
     with CodingPool(jobs, data_dirs or []) as pool:
         pool.version  # noqa: B018 - load the coder (or start the workers) before touching the output
         try:
-            with _output(out) as fh:
+            with destination(out) as fh:
                 items = read_documents(inputs, published=published, language_check=language_check)
                 for doc, result in pool.code(items):
                     if isinstance(doc, InputProblem):
