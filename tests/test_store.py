@@ -135,7 +135,7 @@ def test_dataset_events_are_idempotent_and_filterable(store_url: str) -> None:
         assert _count(store, m.participants) == 11
 
         def ids(**kw: object) -> list[str]:
-            return [e["event_id"] for e in store.iter_events(**kw)]  # type: ignore[arg-type]
+            return [e["event_id"] for e in store.iter_events(reports=True, **kw)]  # type: ignore[arg-type]
 
         # Oldest first: a summer (from June) sorts before a day in July.
         assert ids(actor="JPN") == ["gd-1", "gd-4", "gd-3"]
@@ -153,9 +153,9 @@ def test_dataset_events_are_idempotent_and_filterable(store_url: str) -> None:
         assert len(ids(source="gdelt")) == 5 and ids(source="icews") == []
         assert ids(text="MINISTERS") == ["gd-1"] and ids(text="100%") == ["gd-1"] and ids(text="0%x") == []
         assert len(ids(limit=2)) == 2
-        assert store.count_events(actor="JPN") == 3
+        assert store.count_events(actor="JPN", reports=True) == 3
 
-        first = next(store.iter_events(type="CONSULT"))
+        first = next(store.iter_events(type="CONSULT", reports=True))
         assert first["actors"] == ["USA", "JPN", "KOR"] and first["targets"] == []
         assert first["location"] == {"name": "Tokyo", "country": "JPN"} and first["source"] == "gdelt"
         third = store.get_event("gd-3")

@@ -67,18 +67,18 @@ def test_events_in_every_format(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     db = str(tmp_path / "q.db")
     monkeypatch.setenv("LATTICEWORK_DB", db)  # --db defaults to it
     _dataset(db)
-    table = runner.invoke(app, ["events", "--actor", "PHL"])
+    table = runner.invoke(app, ["events", "--actor", "PHL", "--reports"])
     assert table.exit_code == 0 and "ic-1" in table.stdout and "ic-2" in table.stdout
-    jl = runner.invoke(app, ["events", "--with", "CHN", "--actor", "PHL", "--format", "jsonl"])
+    jl = runner.invoke(app, ["events", "--with", "CHN", "--actor", "PHL", "--format", "jsonl", "--reports"])
     rows = [json.loads(x) for x in jl.stdout.splitlines()]
     assert [r["event_id"] for r in rows] == ["ic-2"] and rows[0]["targets"] == ["PHL"] and rows[0]["source"] == "icews"
     out_csv = tmp_path / "e.csv"
-    assert runner.invoke(app, ["events", "--type", "COOPERATE", "-f", "csv", "-o", str(out_csv)]).exit_code == 0
+    assert runner.invoke(app, ["events", "--type", "COOPERATE", "-f", "csv", "-o", str(out_csv), "--reports"]).exit_code == 0
     with out_csv.open(encoding="utf-8") as fh:
         got = list(csv.DictReader(fh))
     assert [r["event_id"] for r in got] == ["ic-1"] and got[0]["actors"] == "JPN;PHL"
     out_pq = tmp_path / "e.parquet"
-    assert runner.invoke(app, ["events", "--since", "2024-04-08", "-f", "parquet", "-o", str(out_pq)]).exit_code == 0
+    assert runner.invoke(app, ["events", "--since", "2024-04-08", "-f", "parquet", "-o", str(out_pq), "--reports"]).exit_code == 0
     assert pq.read_table(out_pq).column("event_id").to_pylist() == ["ic-2"]
     assert runner.invoke(app, ["events", "--text", "SOUTH CHINA", "-f", "jsonl"]).stdout.count("\n") == 1
     bad = runner.invoke(app, ["events", "--until", "soon"])

@@ -35,8 +35,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
+from latticework import cluster
 from latticework.ingest import Document, InputProblem
 from latticework.protocols import EventCoder
+from latticework.store import clusters
 from latticework.store import models as m
 from latticework.store.dates import day_range
 from latticework.validate import checked_documents, event_problem, shown
@@ -584,6 +586,7 @@ class Store:
         same = [d.id for d, _ in coded if existing.get(d.id, ("", 0))[0] == hashes[d.id]]
         broken = self._inconsistent(conn, same) if same else set()
         new_docs, upd_docs, replaced, ev_rows, part_rows, hist = [], [], [], [], [], []
+        stories = clusters.Stories(conn)
         for doc, evs in coded:
             h = hashes[doc.id]
             old = existing.get(doc.id)
@@ -596,6 +599,8 @@ class Store:
                    "source": doc.source, "url": doc.url, "published": doc.published,
                    "language": doc.language, "text": doc.text, "ingested_at": now,
                    "coder_version": coder_version, "run_id": run_id}
+            story = stories.assign(doc.id, doc.text, doc.source)
+            row["story_id"], row["story_source"] = story
             if repair:
                 upd_docs.append(row)
                 replaced.append(doc.id)
@@ -608,30 +613,35 @@ class Store:
                 new_docs.append(row)
                 out["new"] += 1
             for ev in evs:
-                er, pr = self._event_rows(ev, "text", coder_version, run_id, doc.published, version)
+                er, pr = self._event_rows(ev, "text", coder_version, run_id, doc.published, version, story)
                 ev_rows.append(er)
                 part_rows.extend(pr)
             hist.append({"doc_id": doc.id, "doc_version": version, "content_hash": h, "coder_version": coder_version,
                          "run_id": run_id, "coded_at": now, "n_events": len(evs)})
             out["events"] += len(evs)
-        if replaced:
-            self._delete_doc_events(conn, replaced)
+        old_blocks = self._delete_doc_events(conn, replaced) if replaced else set()
         if new_docs:
             _bulk_insert(conn, m.documents, new_docs)
         for row in upd_docs:
             conn.execute(m.documents.update().where(m.documents.c.id == row["id"]).values(
                 **{k: v for k, v in row.items() if k != "id"}))
-        self._insert_events(conn, ev_rows, part_rows)
+        stories.write(replaced)
+        self._insert_events(conn, ev_rows, part_rows, old_blocks)
         if hist:
             _bulk_insert(conn, m.codings, hist)
         return out
 
-    def _delete_doc_events(self, conn: Connection, doc_ids: list[str]) -> None:
+    def _delete_doc_events(self, conn: Connection, doc_ids: list[str]) -> set[str]:
+        """Delete the text-coded reports of these documents; returns the blocks they were in."""
+        blocks = clusters.blocks_of(conn, doc_ids=doc_ids, origin="text")
         ids = sa.select(m.events.c.event_id).where(m.events.c.doc_id.in_(doc_ids), m.events.c.origin == "text")
         conn.execute(m.participants.delete().where(m.participants.c.event_id.in_(ids)))
         conn.execute(m.events.delete().where(m.events.c.doc_id.in_(doc_ids), m.events.c.origin == "text"))
+        return blocks
 
-    def _insert_events(self, conn: Connection, ev_rows: list[dict], part_rows: list[dict]) -> None:
+    def _insert_events(self, conn: Connection, ev_rows: list[dict], part_rows: list[dict],
+                       old_blocks: set[str] | frozenset[str] = frozenset()) -> None:
+        """Insert reports, then cluster again every block they (or the reports they replace) are in."""
         if ev_rows:
             for row in ev_rows:
                 row["extra"] = None if row["extra"] is None else json.dumps(row["extra"], ensure_ascii=False)
@@ -639,6 +649,7 @@ class Store:
         if part_rows:
             _bulk_insert(conn, m.participants, part_rows)
             self._add_actors(conn, {p["actor"] for p in part_rows})
+        clusters.recluster(conn, set(old_blocks) | {r["block_key"] for r in ev_rows})
 
     def _add_actors(self, conn: Connection, codes: set[str]) -> None:
         codes -= self._known_actors
@@ -670,7 +681,8 @@ class Store:
         return ev
 
     def _event_rows(self, ev: dict, origin: str, coder_version: str | None, run_id: int | None,
-                    published: str | None, doc_version: int | None) -> tuple[dict, list[dict]]:
+                    published: str | None, doc_version: int | None,
+                    story: tuple[str, str | None] | None = None) -> tuple[dict, list[dict]]:
         evidence = ev.get("evidence") or {}
         location = ev.get("location") or {}
         rng = day_range(ev.get("date")) or day_range(published)
@@ -684,6 +696,9 @@ class Store:
             "evidence_text": evidence.get("text"), "evidence_start": evidence.get("start"),
             "evidence_end": evidence.get("end"), "confidence": ev.get("confidence"), "cameo": ev.get("cameo"),
             "coder_version": coder_version, "run_id": run_id, "extra": extra or None,
+            "block_key": cluster.block_key({**ev, "published": published}),
+            "source_key": clusters.source_key(origin, ev.get("doc_id"), story),
+            "seen": clusters.seen_day(published),
         }
         parts = []
         for role, key in (("actor", "actors"), ("target", "targets")):
@@ -727,6 +742,7 @@ class Store:
             m.events.c.event_id.in_(ids), m.events.c.origin != source)).first()
         if clash is not None:
             raise StoreError(f"{source} event {clash}: this id is already used by an event from another source")
+        old_blocks = clusters.blocks_of(conn, event_ids=ids)
         conn.execute(m.participants.delete().where(m.participants.c.event_id.in_(ids)))
         conn.execute(m.events.delete().where(m.events.c.event_id.in_(ids)))
         ev_rows, part_rows = [], []
@@ -734,7 +750,7 @@ class Store:
             er, pr = self._event_rows(ev, source, None, run_id, ev.get("published"), None)
             ev_rows.append(er)
             part_rows.extend(pr)
-        self._insert_events(conn, ev_rows, part_rows)
+        self._insert_events(conn, ev_rows, part_rows, old_blocks)
         return len(ev_rows)
 
     # -- queries --------------------------------------------------------------------------
@@ -742,9 +758,25 @@ class Store:
     def _event_query(self, *, actor: str | None = None, with_: str | None = None, type: str | None = None,
                      mode: str | None = None, framework: str | None = None, since: str | None = None,
                      until: str | None = None, status: str | None = None, source: str | None = None,
-                     text: str | None = None) -> sa.Select:
-        e, p = m.events, m.participants
-        q = sa.select(e)
+                     text: str | None = None, reports: bool = False, min_sources: int | None = None) -> sa.Select:
+        """Reports (`reports=True`) or events matching every filter. An event is shown by its
+        representative report; it matches --text and --source when any of its reports does."""
+        e, p, c = m.events, m.participants, m.event_clusters
+        if reports:
+            q = sa.select(e)
+        else:
+            q = sa.select(e, c.c.cluster_id.label("_cluster"), c.c.n_reports, c.c.n_documents, c.c.n_stories,
+                          c.c.n_sources, c.c.first_seen, c.c.last_seen).join(c, c.c.rep_id == e.c.event_id)
+            if min_sources:
+                q = q.where(c.c.n_sources >= min_sources)
+        member = e.alias("member")
+
+        def any_report(cond: Any) -> Any:
+            """`cond` (written on `member`) holds for the report or, at event level, one of the event's."""
+            if reports:
+                return cond.where(member.c.event_id == e.c.event_id).exists()
+            return cond.where(member.c.cluster_id == c.c.cluster_id).exists()
+
         for code in (actor, with_):
             if code:
                 q = q.where(sa.exists().where(p.c.event_id == e.c.event_id, p.c.actor == code.upper()))
@@ -771,19 +803,29 @@ class Store:
             q = q.where(e.c.status == status)
         if source:
             by_doc = sa.select(m.documents.c.id).where(m.documents.c.source == source)
-            q = q.where(sa.or_(e.c.origin == source, sa.and_(e.c.origin == "text", e.c.doc_id.in_(by_doc))))
+            q = q.where(any_report(sa.select(member.c.event_id).where(sa.or_(
+                member.c.origin == source, sa.and_(member.c.origin == "text", member.c.doc_id.in_(by_doc))))))
         if text:
             esc = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            q = q.where(e.c.evidence_text.ilike(f"%{esc}%", escape="\\"))
+            q = q.where(any_report(sa.select(member.c.event_id).where(
+                member.c.evidence_text.ilike(f"%{esc}%", escape="\\"))))
         return q
 
     def iter_events(self, *, actor: str | None = None, with_: str | None = None, type: str | None = None,
                     mode: str | None = None, framework: str | None = None, since: str | None = None,
                     until: str | None = None, status: str | None = None, source: str | None = None,
-                    text: str | None = None, limit: int | None = None) -> Iterator[dict]:
-        """Events matching every given filter, oldest first; dicts as in event.schema.json plus "source"."""
+                    text: str | None = None, limit: int | None = None, reports: bool = False,
+                    min_sources: int | None = None) -> Iterator[dict]:
+        """Events matching every given filter, oldest first; dicts as in event.schema.json plus "source".
+
+        By default one dict per event (reports of one event clustered, latticework.cluster): the
+        representative report's fields, `event_id` the event's, `report_id` the representative's, and
+        the counts n_reports, n_documents, n_stories, n_sources, first_seen, last_seen. With
+        `reports=True`, one dict per coded report, as stored; `min_sources` keeps events reported by at
+        least that many distinct sources."""
         q = self._event_query(actor=actor, with_=with_, type=type, mode=mode, framework=framework, since=since,
-                              until=until, status=status, source=source, text=text)
+                              until=until, status=status, source=source, text=text, reports=reports,
+                              min_sources=min_sources)
         q = q.order_by(m.events.c.date_lo, m.events.c.event_id)
         if limit is not None:
             q = q.limit(limit)
@@ -798,7 +840,8 @@ class Store:
             raise StoreError(_describe(exc, self.url)) from None
 
     def count_events(self, **filters: Any) -> int:
-        q = self._event_query(**filters).with_only_columns(sa.func.count()).select_from(m.events)
+        """How many events (or, with reports=True, reports) match the filters of iter_events."""
+        q = sa.select(sa.func.count()).select_from(self._event_query(**filters).subquery())
         return int(self._read(lambda c: c.execute(q).scalar_one()))
 
     @staticmethod
@@ -811,13 +854,61 @@ class Store:
             out.setdefault(eid, {"actor": [], "target": []})[role].append(actor)
         return out
 
+    def resolve_id(self, given: str) -> tuple[str, str] | None:
+        """("event" | "report", full id) for an event or report id or a unique prefix of one (like
+        git); None when nothing matches; StoreError naming a few candidates when the prefix is ambiguous."""
+        c, e = m.event_clusters, m.events
+        esc = given.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+        def go(conn: Connection) -> tuple[str, str] | None:
+            for kind, col in (("event", c.c.cluster_id), ("report", e.c.event_id)):
+                if conn.execute(sa.select(col).where(col == given)).first() is not None:
+                    return kind, given
+            found: list[tuple[str, str]] = []
+            for kind, col in (("event", c.c.cluster_id), ("report", e.c.event_id)):
+                found += [(kind, x) for (x,) in conn.execute(
+                    sa.select(col).where(col.like(esc, escape="\\")).order_by(col).limit(6))]
+            if len(found) > 1:
+                shown_ids = ", ".join(x for _, x in found[:5])
+                raise StoreError(f"id prefix {given!r} is ambiguous: {shown_ids}{' …' if len(found) > 5 else ''}")
+            return found[0] if found else None
+
+        return self._read(go)
+
     def get_event(self, event_id: str) -> dict | None:
-        """The event, plus {"document": metadata and text} when the store holds its document."""
+        """The event or report with this id (or unique id prefix), plus {"document": metadata and text}
+        when the store holds its document; an event also lists every one of its reports."""
+        which = self.resolve_id(event_id)
+        if which is None:
+            return None
+        kind, full = which
+
         def go(conn: Connection) -> dict | None:
-            row = conn.execute(sa.select(m.events).where(m.events.c.event_id == event_id)).mappings().first()
+            c, e = m.event_clusters, m.events
+            cl = None
+            if kind == "event":
+                cl = conn.execute(sa.select(c).where(c.c.cluster_id == full)).mappings().first()
+                if cl is None:
+                    return None
+                rid = cl["rep_id"]
+            else:
+                rid = full
+            row = conn.execute(sa.select(m.events).where(m.events.c.event_id == rid)).mappings().first()
             if row is None:
                 return None
-            ev = _event_dict(row, self._participants(conn, [event_id]).get(event_id, {}))
+            ev = _event_dict(row, self._participants(conn, [rid]).get(rid, {}))
+            if cl is not None:
+                ev["report_id"], ev["event_id"] = rid, cl["cluster_id"]
+                for k in ("n_reports", "n_documents", "n_stories", "n_sources", "first_seen", "last_seen"):
+                    ev[k] = cl[k]
+                dt = m.documents
+                ev["reports"] = [
+                    {"report_id": r.event_id, "doc_id": r.doc_id, "source": r.source or r.origin,
+                     "published": r.seen, "date": r.date, "evidence": r.evidence_text}
+                    for r in conn.execute(
+                        sa.select(e.c.event_id, e.c.doc_id, e.c.origin, e.c.seen, e.c.date, e.c.evidence_text,
+                                  dt.c.source).outerjoin(dt, sa.and_(dt.c.id == e.c.doc_id, e.c.origin == "text"))
+                        .where(e.c.cluster_id == cl["cluster_id"]).order_by(e.c.seen, e.c.event_id))]
             ev["coder_version"] = row["coder_version"]
             ev["run_id"] = row["run_id"]
             doc = None
@@ -910,12 +1001,13 @@ class Store:
                 return delta
             ids = [r["id"] for r, _ in kept]
             before = self._signatures(conn, ids)
-            self._delete_doc_events(conn, ids)
+            old_blocks = self._delete_doc_events(conn, ids)
             ev_rows, part_rows, hist = [], [], []
             for r, evs in kept:
                 new_sigs: Counter = Counter()
                 for ev in evs:
-                    er, pr = self._event_rows(ev, "text", version, run_id, r["published"], r["version"])
+                    er, pr = self._event_rows(ev, "text", version, run_id, r["published"], r["version"],
+                                              (r.get("story_id") or r["id"], r.get("story_source")))
                     ev_rows.append(er)
                     part_rows.extend(pr)
                     new_sigs[_signature(ev)] += 1
@@ -932,7 +1024,7 @@ class Store:
                 hist.append({"doc_id": r["id"], "doc_version": r["version"], "content_hash": r["content_hash"],
                              "coder_version": version, "run_id": run_id, "coded_at": now,
                              "n_events": len(evs)})
-            self._insert_events(conn, ev_rows, part_rows)
+            self._insert_events(conn, ev_rows, part_rows, old_blocks)
             conn.execute(d.update().where(d.c.id.in_(ids)).values(coder_version=version))
             conn.execute(m.codings.insert(), hist)
             return delta
@@ -1078,8 +1170,16 @@ def _event_dict(r: Any, parts: dict[str, list[str]]) -> dict:
         "confidence": r["confidence"], "cameo": r["cameo"], "source": r["origin"],
     }
     if r["extra"]:
-        for k, v in r["extra"].items():
+        extra = json.loads(r["extra"]) if isinstance(r["extra"], str) else r["extra"]
+        for k, v in extra.items():
             ev.setdefault(k, v)
+    keys = r.keys()
+    if "_cluster" in keys:
+        ev["report_id"], ev["event_id"] = r["event_id"], r["_cluster"]
+        for k in ("n_reports", "n_documents", "n_stories", "n_sources", "first_seen", "last_seen"):
+            ev[k] = r[k]
+    else:
+        ev["cluster_id"] = r["cluster_id"]
     return ev
 
 

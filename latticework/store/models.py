@@ -54,8 +54,25 @@ documents = sa.Table(
     sa.Column("ingested_at", TZ, nullable=False),
     sa.Column("coder_version", sa.String(64), nullable=False),
     sa.Column("run_id", sa.Integer, sa.ForeignKey("runs.id")),
+    # The story this document tells: its own id, or that of the earlier document it nearly copies
+    # (a wire story republished by other outlets); story_source is that story's first outlet.
+    sa.Column("story_id", sa.String(512)),
+    sa.Column("story_source", sa.String(255)),
     sa.Index(None, "coder_version"),
     sa.Index(None, "source"),
+)
+
+# MinHash LSH of each document's text (latticework.cluster): one row per band of its signature.
+doc_bands = sa.Table(
+    "doc_bands", metadata,
+    sa.Column("band", sa.String(24), primary_key=True),
+    sa.Column("doc_id", sa.String(512), sa.ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True),
+)
+
+doc_signatures = sa.Table(
+    "doc_signatures", metadata,
+    sa.Column("doc_id", sa.String(512), sa.ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("signature", sa.LargeBinary, nullable=False),
 )
 
 # One row per coding of one document version: the history of how each document was coded.
@@ -98,10 +115,35 @@ events = sa.Table(
     sa.Column("coder_version", sa.String(64)),
     sa.Column("run_id", sa.Integer, sa.ForeignKey("runs.id")),
     sa.Column("extra", sa.JSON),
+    # Reports -> events (latticework.cluster): the block a report is clustered in, the event it
+    # belongs to, the source it counts for, and the day it was first published.
+    sa.Column("block_key", sa.String(24)),
+    sa.Column("cluster_id", sa.String(16)),
+    sa.Column("source_key", sa.String(512)),
+    sa.Column("seen", sa.String(10)),
     sa.Index(None, "doc_id"),
+    sa.Index(None, "block_key"),
+    sa.Index(None, "cluster_id"),
     sa.Index(None, "type", "mode"),
     sa.Index(None, "framework"),
     sa.Index(None, "date_lo", "date_hi"),
+)
+
+# One row per event: a cluster of the reports (rows of `events`) of one real-world event.
+event_clusters = sa.Table(
+    "event_clusters", metadata,
+    sa.Column("cluster_id", sa.String(16), primary_key=True),
+    sa.Column("block_key", sa.String(24), nullable=False),
+    sa.Column("rep_id", sa.String(255), nullable=False),  # the representative report
+    sa.Column("n_reports", sa.Integer, nullable=False),
+    sa.Column("n_documents", sa.Integer, nullable=False),
+    sa.Column("n_stories", sa.Integer, nullable=False),
+    sa.Column("n_sources", sa.Integer, nullable=False),
+    sa.Column("first_seen", sa.String(10)),
+    sa.Column("last_seen", sa.String(10)),
+    sa.Index(None, "block_key"),
+    sa.Index(None, "rep_id", unique=True),
+    sa.Index(None, "n_sources"),
 )
 
 participants = sa.Table(

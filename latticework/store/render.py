@@ -53,6 +53,13 @@ def render_event(ev: dict, *, context: int = 400, console: Console | None = None
                        ("coder", ev.get("coder_version") or "-")):
         fields.add_row(key, Text(_t(value)))
     console.print(Panel(fields, title="event"))
+    if ev.get("reports"):
+        counts = ", ".join(f"{ev.get(k)} {k[2:]}" for k in ("n_reports", "n_documents", "n_stories", "n_sources"))
+        reports = Table("report", "source", "published", "evidence", box=None, title=_t(counts))
+        for r in ev["reports"]:
+            reports.add_row(*(Text(_t(r.get(k) or "-")) for k in ("report_id", "source", "published")),
+                            Text(_t(r.get("evidence") or "")))
+        console.print(Panel(reports, title="reports of this event"))
     evidence = ev.get("evidence") or {}
     doc = ev.get("document")
     shown = None
