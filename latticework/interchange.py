@@ -12,9 +12,20 @@ costs the rows around it; a file that is not the dataset at all (its header) sti
 from __future__ import annotations
 
 import csv
+import gzip
+import io
 import json
+import math
+import re
+import shutil
 import sys
+import tempfile
+import unicodedata
+import zipfile
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -70,28 +81,45 @@ def plover_of(e: dict[str, Any]) -> tuple[str, str, list[str]]:
     return ontology.plover(e.get("type"), e.get("mode"))
 
 
+@lru_cache(maxsize=1)
+def cameo_table() -> dict[str, tuple[str, str | None, bool]]:
+    """CAMEO code -> (type, mode, defence by itself) for imports, from data/cameo_ontology.tsv (its header
+    says what the columns mean). Raises ValueError naming the line when a row leaves the ontology."""
+    path = DATA / "cameo_ontology.tsv"
+    out: dict[str, tuple[str, str | None, bool]] = {}
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip() or line.startswith("#") or line.startswith("cameo\t"):
+            continue
+        cols = line.split("\t")
+        if len(cols) != 4:
+            raise ValueError(f"{path}:{n}: expected 4 tab-separated columns, got {len(cols)}")
+        code, typ, mode, context = (c.strip() for c in cols)
+        m = None if mode == "-" else mode
+        if not ontology.is_known(typ, m) or context not in ("code", "actor") or not code.isdigit() or code in out:
+            raise ValueError(f"{path}:{n}: {line!r} is not a new CAMEO code with an ontology type/mode and "
+                             "context code or actor")
+        out[code] = (typ, m, context == "code")
+    return out
+
+
+def _cameo(code: str) -> str:
+    """A CAMEO code as the table spells it: one read as a number (57, 312) gets its leading zero back."""
+    c = (code or "").strip()
+    if c.isdigit() and c not in cameo_table() and (len(c) == 2 or (len(c) == 3 and int(c[:2]) > 20)):
+        return "0" + c
+    return c
+
+
+def cameo_entry(code: str) -> tuple[str, str | None, bool] | None:
+    """(type, mode, whether the code is defence-specific by itself) for a CAMEO event code, or None when
+    the code is outside the ontology (data/cameo_ontology.tsv)."""
+    return cameo_table().get(_cameo(code))
+
+
 def ontology_of_cameo(code: str) -> tuple[str, str | None] | None:
     """(type, mode) for a CAMEO event code, or None when the code is outside the ontology."""
-    c = code.strip()
-    if c.startswith("04"):
-        return "CONSULT", {"041": "call", "042": "visit"}.get(c[:3], "meeting")
-    if c.startswith("057"):
-        return "AGREE", "sign"
-    if c.startswith("0312") or c.startswith("036"):
-        return "AGREE", "pledge"
-    if c.startswith("062"):
-        return "COOPERATE", None
-    if c.startswith("072"):
-        return "AID", "arms_transfer"
-    if c.startswith("15"):
-        return "MOBILIZE", {"154": "deployment", "153": "deployment"}.get(c[:3], "show_of_force")
-    if c.startswith("111") or c.startswith("112"):
-        return "ACCUSE", "criticize"
-    if c.startswith("138"):
-        return "THREATEN", "military"
-    if c.startswith("02"):
-        return "REQUEST", "propose" if c.startswith("021") else None
-    return None
+    hit = cameo_entry(code)
+    return (hit[0], hit[1]) if hit else None
 
 
 def ontology_of_plover(ptype: str, pmode: str, contexts: str) -> tuple[str, str | None] | None:
@@ -115,26 +143,47 @@ def ontology_of_plover(ptype: str, pmode: str, contexts: str) -> tuple[str, str 
 # ------------------------------------------------------------------------------------------------ actors
 
 _IGO = {"NAT": "NATO", "EEC": "EU", "EUR": "EU", "UNO": "UN", "ASN": "ASEAN", "AFR": "AU"}
-_NAME_ALIASES = {
-    "south korea": "KOR", "north korea": "PRK", "taiwan": "TWN", "russia": "RUS", "iran": "IRN", "syria": "SYR",
-    "vietnam": "VNM", "laos": "LAO", "bolivia": "BOL", "venezuela": "VEN", "tanzania": "TZA", "moldova": "MDA",
-    "czech republic": "CZE", "macedonia": "MKD", "ivory coast": "CIV", "cote d'ivoire": "CIV", "kosovo": "XKX",
-    "occupied palestinian territory": "PSE", "palestine": "PSE", "democratic republic of congo": "COD",
-    "congo, democratic republic of": "COD", "congo": "COG", "republic of congo": "COG", "burma": "MMR",
-    "swaziland": "SWZ", "turkey": "TUR", "united states": "USA", "united kingdom": "GBR", "brunei": "BRN",
-    "cape verde": "CPV", "micronesia": "FSM", "vatican city": "VAT", "east timor": "TLS", "gambia": "GMB",
-    "bahamas": "BHS", "european union": "EU", "united nations": "UN",
-}
+
+
+def _fold(name: str) -> str:
+    """A country name for comparison: no case, accents or punctuation, '&' = 'and', 'St.' = 'Saint',
+    no leading 'the'."""
+    s = "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c)).lower()
+    s = re.sub(r"\bst\.?(?=\s)", "saint", s.replace("&", " and "))
+    s = " ".join(re.sub(r"[\W_]+", " ", s).split())
+    return s[4:] if s.startswith("the ") else s
+
+
+@lru_cache(maxsize=1)
+def country_names() -> dict[str, str]:
+    """Folded country name -> code: pycountry's names, official and common names, overridden by the
+    dataset spellings of data/country_names.tsv."""
+    out: dict[str, str] = {}
+    for c in pycountry.countries:
+        for attr in ("name", "official_name", "common_name"):
+            if getattr(c, attr, None):
+                out.setdefault(_fold(getattr(c, attr)), c.alpha_3)
+    path = DATA / "country_names.tsv"
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip() or line.startswith("#") or line.startswith("name\t"):
+            continue
+        cols = line.split("\t")
+        if len(cols) != 2 or not cols[1].strip():
+            raise ValueError(f"{path}:{n}: expected name<TAB>code")
+        out[_fold(cols[0])] = cols[1].strip()
+    return out
 
 
 @lru_cache(maxsize=4096)
 def iso3(value: str) -> str | None:
-    """ISO alpha-3 for a 3-letter code or a country name; None when it is not a state we know."""
+    """ISO alpha-3 (or an organisation's code) for a 3-letter code or a country name as the datasets spell
+    it (data/country_names.tsv, then pycountry); None when it is not a state we know."""
     v = (value or "").strip()
     if not v or v.lower() in ("none", "na", "null"):
         return None
-    if v.lower() in _NAME_ALIASES:
-        return _NAME_ALIASES[v.lower()]
+    hit = country_names().get(_fold(v))
+    if hit:
+        return hit
     if len(v) == 3 and v.isalpha():
         c = pycountry.countries.get(alpha_3=v.upper())
         return c.alpha_3 if c else None
@@ -144,14 +193,57 @@ def iso3(value: str) -> str | None:
         return None
 
 
-def _gdelt_actor(code: str, country: str) -> str | None:
-    if country:
-        return iso3(country)
+def _igo(code: str, known: str = "") -> str | None:
+    """The organisation of a GDELT actor without a country: its known-group code (NAT, EEC, UNO…) or a
+    3-letter part of an IGO code (IGOEUREEC is the EU)."""
+    if known in _IGO:
+        return _IGO[known]
     if code.startswith("IGO"):
+        parts = {code[i:i + 3] for i in range(3, len(code), 3)}
         for key, org in _IGO.items():
-            if key in code[3:]:
+            if key in parts:
                 return org
     return None
+
+
+def _gdelt_actor(code: str, country: str, known: str = "") -> str | None:
+    """The state (CAMEO country code, mostly ISO alpha-3) or organisation of one GDELT actor."""
+    if country:
+        return iso3(country)
+    return _igo(code, known)
+
+
+@lru_cache(maxsize=1)
+def fips_table() -> tuple[dict[str, str | None], dict[str, str]]:
+    """(FIPS 10-4 -> ISO alpha-3 or None, ISO alpha-3 -> the FIPS code an export writes), from
+    data/fips_iso3.tsv (its header says what the columns mean)."""
+    path = DATA / "fips_iso3.tsv"
+    to_iso: dict[str, str | None] = {}
+    to_fips: dict[str, str] = {}
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip() or line.startswith("#") or line.startswith("fips\t"):
+            continue
+        cols = line.split("\t")
+        if len(cols) != 4 or len(cols[0]) != 2 or cols[0] in to_iso or cols[2] not in ("*", "-"):
+            raise ValueError(f"{path}:{n}: expected a new FIPS code<TAB>iso3<TAB>*|-<TAB>name")
+        fips, iso, primary = cols[0], None if cols[1] == "-" else cols[1], cols[2] == "*"
+        to_iso[fips] = iso
+        if primary and iso:
+            if iso in to_fips:
+                raise ValueError(f"{path}:{n}: a second primary FIPS code for {iso}")
+            to_fips[iso] = fips
+    return to_iso, to_fips
+
+
+def fips_to_iso3(code: str) -> str | None:
+    """ISO alpha-3 for a FIPS 10-4 country code (GDELT's geography columns); None for the open sea, disputed
+    islands or a code we do not know."""
+    return fips_table()[0].get((code or "").strip().upper())
+
+
+def iso3_to_fips(code: str | None) -> str:
+    """The FIPS 10-4 code GDELT would write for an ISO alpha-3 code; "" when there is none."""
+    return fips_table()[1].get((code or "").strip().upper(), "")
 
 
 @lru_cache(maxsize=1)
@@ -201,9 +293,135 @@ GDELT_COLUMNS = (
 assert len(GDELT_COLUMNS) == 61
 
 
-def _rows(path: str | Path, delimiter: str, header: bool,
-          on_problem: OnProblem = None) -> Iterator[tuple[int, list[str] | dict[str, str]]]:
-    with open(path, encoding="utf-8", errors="replace", newline="") as fh:
+STDIN = "-"
+"""The path that stands for standard input."""
+
+
+def _display(path: str | Path) -> str:
+    return "<stdin>" if str(path) == STDIN else str(path)
+
+
+class _Prefixed(io.RawIOBase):
+    """A byte stream whose first bytes were read already (to tell its format) and are given back first."""
+
+    def __init__(self, head: bytes, rest: IO[bytes]) -> None:
+        self._head, self._rest = head, rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        if self._head:
+            n = min(len(view), len(self._head))
+            view[:n], self._head = self._head[:n], self._head[n:]
+            return n
+        data = self._rest.read(len(view))
+        view[:len(data)] = data
+        return len(data)
+
+
+def _read_head(raw: IO[bytes], size: int = 4) -> bytes:
+    head = b""
+    while len(head) < size:
+        chunk = raw.read(size - len(head))
+        if not chunk:
+            break
+        head += chunk
+    return head
+
+
+@contextmanager
+def open_data(path: str | Path) -> Iterator[IO[str]]:
+    """The text of a dataset file, read as it streams: plain, gzip-compressed, or a zip archive holding one
+    file (the GDELT distribution format), told apart by their first bytes whatever the name says; `-` reads
+    standard input the same way. UTF-8, a byte that is not UTF-8 becomes U+FFFD."""
+    name = _display(path)
+    with ExitStack() as stack:
+        raw: IO[bytes]
+        if str(path) == STDIN:
+            if sys.stdin is None:  # started without a standard input at all
+                raise InterchangeError(f"{name}: there is no standard input to read")
+            stdin = getattr(sys.stdin, "buffer", None)
+            if stdin is None:  # a text stream without bytes underneath (tests that swap sys.stdin)
+                stdin = io.BytesIO(sys.stdin.read().encode("utf-8", "surrogateescape"))
+            head = _read_head(stdin)
+            raw = io.BufferedReader(_Prefixed(head, stdin))  # type: ignore[arg-type]
+            seekable = False
+        else:
+            raw = stack.enter_context(open(path, "rb"))
+            head = _read_head(raw)
+            raw.seek(0)
+            seekable = True
+        if head[:2] == b"\x1f\x8b":
+            raw = stack.enter_context(gzip.GzipFile(fileobj=raw, mode="rb"))  # type: ignore[arg-type]
+        elif head[:4] in (b"PK\x03\x04", b"PK\x05\x06"):
+            if not seekable:  # a zip's index is at its end: standard input goes to a temporary file first
+                spool = stack.enter_context(tempfile.TemporaryFile())
+                shutil.copyfileobj(raw, spool, 1 << 20)
+                spool.seek(0)
+                raw = spool  # type: ignore[assignment]
+            try:
+                archive = stack.enter_context(zipfile.ZipFile(raw))
+            except zipfile.BadZipFile as exc:
+                raise InterchangeError(f"{name}: not a readable zip archive ({exc})") from None
+            members = [m for m in archive.infolist() if not m.is_dir()]
+            if len(members) != 1:
+                raise InterchangeError(f"{name}: a zip archive must hold exactly one data file, this one holds "
+                                       f"{len(members)}")
+            raw = stack.enter_context(archive.open(members[0]))
+        compressed = head[:2] == b"\x1f\x8b" or head[:2] == b"PK"
+        text = io.TextIOWrapper(raw, encoding="utf-8", errors="replace", newline="")  # type: ignore[arg-type]
+        try:
+            yield text
+        except (EOFError, OSError, zipfile.BadZipFile) as exc:  # a truncated or damaged .gz / .zip
+            if not compressed:
+                raise
+            raise InterchangeError(f"{name}: damaged compressed data ({exc})") from None
+
+
+MALFORMED, UNMAPPED, NOT_DEFENCE, NO_ACTOR, ONE_PARTY = "malformed", "unmapped", "not_defence", "no_actor", "one_party"
+SET_ASIDE_REASONS = {
+    UNMAPPED: "CAMEO code outside the ontology",
+    NOT_DEFENCE: "not in a defence context (defence filter; --all keeps them)",
+    NO_ACTOR: "no state or organisation as actor",
+    ONE_PARTY: "needs two different parties, has one",
+    MALFORMED: "malformed (each listed above)",
+}
+"""Why an import sets a row aside, in the order the summary lists them."""
+
+
+@dataclass
+class ImportReport:
+    """What an import read, kept and set aside, and why.
+
+    `rows` counts data rows (not a header or blank lines) for the readers that count them (GDELT and ICEWS;
+    for them `rows == kept + sum(set_aside.values())`); DCAD and POLECAT count only their malformed rows.
+    `kept` is events read, `stored` what the store took (the same unless ids repeat)."""
+
+    rows: int = 0
+    kept: int = 0
+    stored: int = 0
+    set_aside: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def malformed(self) -> int:
+        return self.set_aside[MALFORMED]
+
+    def lines(self, kind: str) -> list[str]:
+        """The summary the import command prints: one line, then one per reason with rows set aside."""
+        read = f" from {self.rows} rows" if self.rows else ""
+        out = [f"imported {self.stored} {kind} events{read}"]
+        out += [f"set aside {self.set_aside[k]} rows: {text}" for k, text in SET_ASIDE_REASONS.items()
+                if self.set_aside[k]]
+        return out
+
+
+def _rows(path: str | Path, delimiter: str, header: bool, on_problem: OnProblem = None,
+          report: ImportReport | None = None) -> Iterator[tuple[int, list[str] | dict[str, str]]]:
+    """(line number, row) of a delimited file (see open_data); with a header, its field names come first as
+    line 1, then dicts; without, lists of the non-blank lines."""
+    with open_data(path) as fh:
         if header:
             reader: Any = csv.DictReader(fh, delimiter=delimiter)
             if delimiter == "\t":
@@ -215,7 +433,10 @@ def _rows(path: str | Path, delimiter: str, header: bool,
                 except StopIteration:
                     return
                 except csv.Error as exc:  # e.g. a field over the csv module's size limit; the reader goes on
-                    _skip(on_problem, f"{path}:{reader.line_num}: malformed row ({exc})")
+                    if report is not None:
+                        report.rows += 1
+                        report.set_aside[MALFORMED] += 1
+                    _skip(on_problem, f"{_display(path)}:{reader.line_num}: malformed row ({exc})")
                     continue
                 yield reader.line_num, row
         else:
@@ -233,44 +454,146 @@ def _iso_day(value: str, fmt: str = "%Y%m%d") -> str | None:
         return None
 
 
-def read_gdelt(path: str | Path, on_problem: OnProblem = None) -> Iterator[dict[str, Any]]:
-    """Events from a GDELT 2.0 event export (61 tab-separated columns, no header). The first row
-    stands for the header GDELT lacks: when it is malformed the file is not an export, and raises."""
+GDELT_DEFENCE_TYPES = frozenset({"MIL", "SPY"})
+"""GDELT actor type codes (Actor1Type1Code … Actor2Type3Code) that make a row a defence context."""
+
+
+def _gdelt_defence(r: dict[str, str]) -> bool:
+    """Whether a GDELT row has a military or security actor: type code MIL or SPY on either actor, or NATO."""
+    for i in (1, 2):
+        if any(r[f"Actor{i}Type{k}Code"] in GDELT_DEFENCE_TYPES for k in (1, 2, 3)):
+            return True
+        if _igo(r[f"Actor{i}Code"], r[f"Actor{i}KnownGroupCode"]) == "NATO":
+            return True
+    return False
+
+
+def _number(value: str | None, kind: type[int] | type[float]) -> int | float | None:
+    v = (value or "").strip()
+    if not v:
+        return None
+    try:
+        x = kind(v)
+    except ValueError:
+        return None
+    return x if math.isfinite(x) else None
+
+
+def _gdelt_extras(r: dict[str, str]) -> dict[str, Any]:
+    """What GDELT says about an event beyond the ontology's fields, kept as extra keys (the store keeps them
+    in its `extra` column): report counts, Goldstein score, tone, the full ActionGeo, source URL and DATEADDED."""
+    geo = {"type": _number(r["ActionGeo_Type"], int), "name": r["ActionGeo_FullName"] or None,
+           "fips": r["ActionGeo_CountryCode"] or None, "country": fips_to_iso3(r["ActionGeo_CountryCode"]),
+           "adm1": r["ActionGeo_ADM1Code"] or None, "adm2": r["ActionGeo_ADM2Code"] or None,
+           "lat": _number(r["ActionGeo_Lat"], float), "long": _number(r["ActionGeo_Long"], float),
+           "feature_id": r["ActionGeo_FeatureID"] or None}
+    return {
+        "gdelt_num_mentions": _number(r["NumMentions"], int), "gdelt_num_sources": _number(r["NumSources"], int),
+        "gdelt_num_articles": _number(r["NumArticles"], int), "gdelt_goldstein": _number(r["GoldsteinScale"], float),
+        "gdelt_avg_tone": _number(r["AvgTone"], float), "gdelt_quad_class": _number(r["QuadClass"], int),
+        "gdelt_is_root_event": r["IsRootEvent"] == "1",
+        "gdelt_action_geo": geo if geo["name"] or geo["fips"] else None,
+        "gdelt_source_url": r["SOURCEURL"] or None, "gdelt_date_added": r["DATEADDED"] or None,
+    }
+
+
+def _gdelt_event(r: dict[str, str], where: str, on_problem: OnProblem, rep: ImportReport, defence_only: bool,
+                 own: bool = False) -> dict[str, Any] | None:
+    """The event of one GDELT row (a dict by GDELT_COLUMNS), or None after counting why it is set aside.
+    `own`: a table written by write_gdelt, whose Actor1Code/Actor2Code are our actor codes."""
+    hit = cameo_entry(r["EventCode"])
+    if hit is None:
+        rep.set_aside[UNMAPPED] += 1
+        return None
+    t, mode, by_code = hit
+    if defence_only and not by_code and not _gdelt_defence(r):
+        rep.set_aside[NOT_DEFENCE] += 1
+        return None
+    day = _iso_day(r["SQLDATE"]) if r["SQLDATE"] or not own else None
+    if day is None and not own:
+        rep.set_aside[MALFORMED] += 1
+        _skip(on_problem, f"{where}: SQLDATE {r['SQLDATE']!r} is not YYYYMMDD")
+        return None
+    if own:
+        a, b = r["Actor1Code"] or None, r["Actor2Code"] or None
+    else:
+        a = _gdelt_actor(r["Actor1Code"], r["Actor1CountryCode"], r["Actor1KnownGroupCode"])
+        b = _gdelt_actor(r["Actor2Code"], r["Actor2CountryCode"], r["Actor2KnownGroupCode"])
+    if a is None:
+        rep.set_aside[NO_ACTOR] += 1
+        return None
+    if t not in ontology.UNILATERAL and (b is None or a == b):
+        rep.set_aside[ONE_PARTY] += 1
+        return None
+    text = f"GDELT {r['GLOBALEVENTID']}: {r['Actor1Name']} [{r['EventCode']}] {r['Actor2Name']} {r['SOURCEURL']}"
+    place, country = r["ActionGeo_FullName"] or None, fips_to_iso3(r["ActionGeo_CountryCode"])
+    loc = {"name": place, "country": country} if place or country else None
+    e = _build("gdelt", r["GLOBALEVENTID"], t, mode, a, b, day, (r["SOURCEURL"] if own else text).strip(), loc,
+               _cameo(r["EventCode"]))
+    assert e is not None  # both parties were checked above
+    e.update(_gdelt_extras(r))
+    e = _checked(e, where, on_problem)
+    if e is None:
+        rep.set_aside[MALFORMED] += 1
+        return None
+    rep.kept += 1
+    return e
+
+
+def read_gdelt(path: str | Path, on_problem: OnProblem = None, *, defence_only: bool = True,
+               report: ImportReport | None = None) -> Iterator[dict[str, Any]]:
+    """Events from a GDELT 2.0 event export (61 tab-separated columns, no header): a plain file, .gz, a .zip
+    holding one export, or `-` for standard input (open_data). The first row stands for the header GDELT
+    lacks: when it is malformed the file is not an export, and raises.
+
+    Kept: rows whose CAMEO code maps onto the ontology (data/cameo_ontology.tsv) with a known state or
+    organisation as actor (and a second one unless the type is unilateral); with `defence_only` (the default)
+    only in a defence context: a code that is about armed force by itself, or a MIL/SPY/NATO actor. Each row
+    set aside is counted by reason in `report` when one is given. Kept events carry GDELT's counts, Goldstein
+    score, tone, ActionGeo, SOURCEURL and DATEADDED as `gdelt_*` keys, and `location` from ActionGeo with its
+    FIPS country as ISO alpha-3."""
+    rep = report if report is not None else ImportReport()
+    name = _display(path)
     first = True
     for n, row in _rows(path, "\t", header=False):
         assert isinstance(row, list)
+        rep.rows += 1
         if len(row) != 61:
-            message = f"{path}:{n}: expected 61 tab-separated GDELT 2.0 columns, found {len(row)}"
+            message = f"{name}:{n}: expected 61 tab-separated GDELT 2.0 columns, found {len(row)}"
             if first:
                 raise InterchangeError(message)
+            rep.set_aside[MALFORMED] += 1
             _skip(on_problem, message)
             continue
         first = False
-        r = dict(zip(GDELT_COLUMNS, row, strict=True))
-        mapped = ontology_of_cameo(r["EventCode"])
-        if mapped is None:
-            continue
-        day = _iso_day(r["SQLDATE"])
-        if day is None:
-            _skip(on_problem, f"{path}:{n}: SQLDATE {r['SQLDATE']!r} is not YYYYMMDD")
-            continue
-        a = _gdelt_actor(r["Actor1Code"], r["Actor1CountryCode"])
-        b = _gdelt_actor(r["Actor2Code"], r["Actor2CountryCode"])
-        text = f"GDELT {r['GLOBALEVENTID']}: {r['Actor1Name']} [{r['EventCode']}] {r['Actor2Name']} {r['SOURCEURL']}"
-        loc = {"name": r["ActionGeo_FullName"], "country": None} if r["ActionGeo_FullName"] else None
-        e = _build("gdelt", r["GLOBALEVENTID"], *mapped, a, b, day, text.strip(), loc, r["EventCode"])
-        e = _checked(e, f"{path}:{n}", on_problem)
+        e = _gdelt_event(dict(zip(GDELT_COLUMNS, row, strict=True)), f"{name}:{n}", on_problem, rep, defence_only)
         if e:
             yield e
+
+
+def _cell(value: Any) -> str:
+    """One cell of a tab-separated table: no tab or line break inside, no formula (OWASP)."""
+    text = "" if value is None else str(value)
+    return str(csv_cell(text.replace("\t", " ").replace("\r", " ").replace("\n", " ")))
+
+
+def _first(e: dict[str, Any], *keys: str) -> Any:
+    for k in keys:
+        if e.get(k) is not None:
+            return e[k]
+    return None
 
 
 def write_gdelt(events: Iterable[dict[str, Any]], out: IO[str]) -> int:
     """CAMEO-coded table with GDELT 2.0's 61 column names (header row first); one row per dyad.
 
     GDELT is dyadic: a symmetric event with three parties becomes three rows (ids `<event_id>/<k>`).
-    Geography columns carry our ISO3 codes, not GDELT's FIPS codes.
+    Actor1/2CountryCode carry our ISO alpha-3 codes (GDELT's CAMEO country codes are ISO alpha-3);
+    ActionGeo_CountryCode carries FIPS 10-4, as GDELT does (data/fips_iso3.tsv). An event imported from
+    GDELT gets its own counts, Goldstein score, tone, ActionGeo, SOURCEURL and DATEADDED back; another
+    gets its report/source/document counts where the store has them, else 1.
     """
-    w = csv.writer(out, delimiter="\t", lineterminator="\n")
+    w = csv.writer(out, delimiter="\t", lineterminator="\n", quoting=csv.QUOTE_NONE, quotechar=None)
     w.writerow(GDELT_COLUMNS)
     n = 0
     for e in events:
@@ -284,21 +607,31 @@ def write_gdelt(events: Iterable[dict[str, Any]], out: IO[str]) -> int:
             dyads = [(x, y) for i, x in enumerate(actors) for y in actors[i + 1:]]
         else:
             dyads = [(a, "") for a in actors]
+        loc = e.get("location") or {}
+        geo = e.get("gdelt_action_geo") or {}
         for k, (a1, a2) in enumerate(dyads):
-            r = dict.fromkeys(GDELT_COLUMNS, "")
+            r: dict[str, Any] = dict.fromkeys(GDELT_COLUMNS, "")
             r["GLOBALEVENTID"] = f"{e.get('event_id')}/{k}" if len(dyads) > 1 else str(e.get("event_id"))
             if first:
                 r.update(SQLDATE=first.strftime("%Y%m%d"), MonthYear=first.strftime("%Y%m"), Year=str(first.year),
                          FractionDate=f"{first.year + (first.timetuple().tm_yday - 1) / 365:.4f}")
             r.update(Actor1Code=a1, Actor1Name=a1, Actor1CountryCode=a1 if len(a1) == 3 else "",
                      Actor2Code=a2, Actor2Name=a2, Actor2CountryCode=a2 if len(a2) == 3 else "",
-                     IsRootEvent="1", EventCode=code, EventBaseCode=code[:3], EventRootCode=code[:2],
-                     QuadClass=str(_quad(code)), NumMentions="1", NumSources="1", NumArticles="1",
-                     SOURCEURL=str(e.get("doc_id") or ""))
-            loc = e.get("location") or {}
-            if loc.get("name"):
-                r.update(ActionGeo_FullName=loc["name"], ActionGeo_CountryCode=loc.get("country") or "")
-            w.writerow([csv_cell(r[c]) for c in GDELT_COLUMNS])  # OWASP: no cell starts a formula
+                     IsRootEvent="0" if e.get("gdelt_is_root_event") is False else "1", EventCode=code,
+                     EventBaseCode=code[:3], EventRootCode=code[:2], QuadClass=str(_quad(code)),
+                     NumMentions=_first(e, "gdelt_num_mentions", "n_reports") or 1,
+                     NumSources=_first(e, "gdelt_num_sources", "n_sources") or 1,
+                     NumArticles=_first(e, "gdelt_num_articles", "n_documents") or 1,
+                     GoldsteinScale=_first(e, "gdelt_goldstein"), AvgTone=_first(e, "gdelt_avg_tone"),
+                     DATEADDED=_first(e, "gdelt_date_added"),
+                     SOURCEURL=_first(e, "gdelt_source_url") or str(e.get("doc_id") or ""))
+            if loc.get("name") or loc.get("country") or geo:
+                r.update(ActionGeo_Type=geo.get("type"), ActionGeo_FullName=loc.get("name") or geo.get("name"),
+                         ActionGeo_CountryCode=iso3_to_fips(loc.get("country")) or geo.get("fips"),
+                         ActionGeo_ADM1Code=geo.get("adm1"), ActionGeo_ADM2Code=geo.get("adm2"),
+                         ActionGeo_Lat=geo.get("lat"), ActionGeo_Long=geo.get("long"),
+                         ActionGeo_FeatureID=geo.get("feature_id"))
+            w.writerow([_cell(r[c]) for c in GDELT_COLUMNS])
             n += 1
     return n
 
@@ -308,18 +641,25 @@ def _quad(code: str) -> int:
     return 1 if root <= 5 else 2 if root <= 8 else 3 if root <= 13 else 4
 
 
-def read_gdelt_table(path: str | Path) -> Iterator[dict[str, Any]]:
-    """Our own GDELT-named table (with header) back into events: lets `write_gdelt` round-trip."""
-    for n, row in _rows(path, "\t", header=True):
+def read_gdelt_table(path: str | Path, on_problem: OnProblem = None,
+                     report: ImportReport | None = None) -> Iterator[dict[str, Any]]:
+    """Our own GDELT-named table (with header) back into events: lets `write_gdelt` round-trip, FIPS
+    geography back to ISO alpha-3 and the GDELT counts, scores and ActionGeo back to `gdelt_*` keys."""
+    rep = report if report is not None else ImportReport()
+    name = _display(path)
+    for n, row in _rows(path, "\t", header=True, on_problem=on_problem, report=rep):
         if n == 1:
+            missing = [c for c in GDELT_COLUMNS if c not in row]
+            if missing:
+                raise InterchangeError(f"{name}:1: not a GDELT-named table (missing {', '.join(missing[:3])})")
             continue
         assert isinstance(row, dict)
-        mapped = ontology_of_cameo(row.get("EventCode") or "")
-        if mapped is None:
+        rep.rows += 1
+        if None in row or any(v is None for v in row.values()):
+            rep.set_aside[MALFORMED] += 1
+            _skip(on_problem, f"{name}:{n}: expected {len(GDELT_COLUMNS)} tab-separated columns")
             continue
-        day = _iso_day(row["SQLDATE"]) if row.get("SQLDATE") else None
-        e = _build("gdelt", row["GLOBALEVENTID"], *mapped, row["Actor1Code"] or None, row["Actor2Code"] or None,
-                   day, row.get("SOURCEURL") or "", None, row["EventCode"])
+        e = _gdelt_event(row, f"{name}:{n}", on_problem, rep, defence_only=False, own=True)
         if e:
             yield e
 
@@ -329,33 +669,79 @@ def read_gdelt_table(path: str | Path) -> Iterator[dict[str, Any]]:
 ICEWS_REQUIRED = ("Event ID", "Event Date", "Source Country", "Event Text", "CAMEO Code", "Target Country")
 
 
-def read_icews(path: str | Path, on_problem: OnProblem = None) -> Iterator[dict[str, Any]]:
-    """Events from an ICEWS event file (tab-separated, header row; countries given by name)."""
-    for n, row in _rows(path, "\t", header=True, on_problem=on_problem):
+ICEWS_DEFENCE_SECTORS = re.compile(r"military|armed forces|army|navy|naval|air force|marines|special forces|"
+                                   r"coast guard|defen[cs]e|intelligence", re.IGNORECASE)
+"""ICEWS sectors ("Source Sectors", "Target Sectors") that make a row a defence context: armed forces, defence
+ministries and defence IGOs, intelligence services."""
+
+
+def _icews_value(row: dict[str, Any], key: str) -> str:
+    v = (row.get(key) or "").strip()
+    return "" if v == "NA" else v
+
+
+def read_icews(path: str | Path, on_problem: OnProblem = None, *, defence_only: bool = True,
+               report: ImportReport | None = None) -> Iterator[dict[str, Any]]:
+    """Events from an ICEWS event file (tab-separated, header row; countries given by name, resolved with
+    data/country_names.tsv and pycountry); plain, .gz, .zip or `-` as read_gdelt. The same rules as GDELT
+    decide what is kept, the defence context coming from an actor's sectors (ICEWS_DEFENCE_SECTORS)."""
+    rep = report if report is not None else ImportReport()
+    name = _display(path)
+    columns = 0
+    for n, row in _rows(path, "\t", header=True, on_problem=on_problem, report=rep):
         if n == 1:
             missing = [c for c in ICEWS_REQUIRED if c not in row]
             if missing:
-                raise InterchangeError(f"{path}:1: not an ICEWS header (missing {', '.join(missing)})")
+                raise InterchangeError(f"{name}:1: not an ICEWS header (missing {', '.join(missing)})")
+            columns = len(row)
             continue
         assert isinstance(row, dict)
-        mapped = ontology_of_cameo(row.get("CAMEO Code") or "")
-        if mapped is None:
+        rep.rows += 1
+        where = f"{name}:{n}"
+        if None in row or any(v is None for v in row.values()):
+            rep.set_aside[MALFORMED] += 1
+            _skip(on_problem, f"{where}: expected {columns} tab-separated ICEWS columns")
             continue
-        if not row.get("Event ID"):
-            _skip(on_problem, f"{path}:{n}: no Event ID")
+        hit = cameo_entry(row["CAMEO Code"])
+        if hit is None:
+            rep.set_aside[UNMAPPED] += 1
             continue
-        day = _iso_day(row.get("Event Date") or "", "%Y-%m-%d")
+        t, mode, by_code = hit
+        if defence_only and not by_code and not ICEWS_DEFENCE_SECTORS.search(
+                f"{row.get('Source Sectors') or ''},{row.get('Target Sectors') or ''}"):
+            rep.set_aside[NOT_DEFENCE] += 1
+            continue
+        if not row["Event ID"]:
+            rep.set_aside[MALFORMED] += 1
+            _skip(on_problem, f"{where}: no Event ID")
+            continue
+        day = _iso_day(row["Event Date"], "%Y-%m-%d")
         if day is None:
-            _skip(on_problem, f"{path}:{n}: Event Date {row.get('Event Date')!r} is not YYYY-MM-DD")
+            rep.set_aside[MALFORMED] += 1
+            _skip(on_problem, f"{where}: Event Date {row['Event Date']!r} is not YYYY-MM-DD")
             continue
-        a, b = iso3(row.get("Source Country") or ""), iso3(row.get("Target Country") or "")
+        a, b = iso3(row["Source Country"]), iso3(row["Target Country"])
+        if a is None:
+            rep.set_aside[NO_ACTOR] += 1
+            continue
+        if t not in ontology.UNILATERAL and (b is None or a == b):
+            rep.set_aside[ONE_PARTY] += 1
+            continue
         text = f"ICEWS {row['Event ID']}: {row.get('Source Name')} — {row.get('Event Text')} — {row.get('Target Name')}"
-        loc = {"name": row["City"], "country": iso3(row.get("Country") or "")} \
-            if row.get("City") not in (None, "", "NA") else None
-        e = _build("icews", row["Event ID"], *mapped, a, b, day, text, loc, row["CAMEO Code"])
-        e = _checked(e, f"{path}:{n}", on_problem)
-        if e:
-            yield e
+        city, country = _icews_value(row, "City") or None, iso3(row.get("Country") or "")
+        loc = {"name": city, "country": country} if city or country else None
+        e = _build("icews", row["Event ID"], t, mode, a, b, day, text, loc, _cameo(row["CAMEO Code"]))
+        assert e is not None  # both parties were checked above
+        e.update({"icews_intensity": _number(row.get("Intensity"), float),
+                  "icews_story_id": _icews_value(row, "Story ID") or None,
+                  "icews_sentence": _number(row.get("Sentence Number"), int),
+                  "icews_publisher": _icews_value(row, "Publisher") or None})
+        e = _checked(e, where, on_problem)
+        if e is None:
+            rep.set_aside[MALFORMED] += 1
+            continue
+        rep.kept += 1
+        yield e
 
 
 # ------------------------------------------------------------------------------------------------ DCAD
@@ -538,15 +924,34 @@ READERS = {"gdelt": read_gdelt, "icews": read_icews, "polecat": read_polecat, "d
 WRITERS = {"plover": write_plover, "polecat": write_polecat, "gdelt": write_gdelt}
 
 
-def read_files(kind: str, paths: Iterable[str | Path], on_problem: OnProblem = None) -> Iterator[dict[str, Any]]:
-    """Events from every file of one dataset kind; a missing file is a one-line error. Bad rows go to
-    `on_problem` (and are skipped) when it is given, else the first one raises."""
+def read_files(kind: str, paths: Iterable[str | Path], on_problem: OnProblem = None, *, defence_only: bool = True,
+               report: ImportReport | None = None) -> Iterator[dict[str, Any]]:
+    """Events from every file of one dataset kind (plain, .gz, .zip, or `-` for standard input); a missing
+    file is a one-line error before anything is read. Bad rows go to `on_problem` (and are skipped) when it
+    is given, else the first one raises. `defence_only` is the GDELT/ICEWS defence filter; `report`, when
+    given, collects what was read and set aside (ImportReport)."""
     if kind not in READERS:
         raise InterchangeError(f"unknown dataset {kind!r} (gdelt, icews, polecat, dcad)")
+    paths = list(paths)
     for p in paths:
-        if not Path(p).is_file():
+        if str(p) != STDIN and not Path(p).is_file():
             raise InterchangeError(f"{p}: no such file")
-        yield from READERS[kind](p, on_problem)
+    rep = report if report is not None else ImportReport()
+
+    def counted(line: str) -> None:  # DCAD and POLECAT readers count nothing themselves
+        rep.set_aside[MALFORMED] += 1
+        assert on_problem is not None
+        on_problem(line)
+
+    for p in paths:
+        if kind == "gdelt":
+            yield from read_gdelt(p, on_problem, defence_only=defence_only, report=rep)
+        elif kind == "icews":
+            yield from read_icews(p, on_problem, defence_only=defence_only, report=rep)
+        else:
+            for e in READERS[kind](p, counted if on_problem is not None else None):
+                rep.kept += 1
+                yield e
 
 
 def export_events(events: Iterable[dict[str, Any]], fmt: str, out: IO[str]) -> int:
@@ -559,9 +964,16 @@ def _to_stderr(line: str) -> None:
     print(line.encode("utf-8", "backslashreplace").decode("utf-8"), file=sys.stderr)
 
 
-def import_files(store: Any, kind: str, paths: Iterable[str | Path], on_problem: OnProblem = None) -> int:
-    """Read dataset files and merge their events into the store under source=kind.
+def import_files(store: Any, kind: str, paths: Iterable[str | Path], on_problem: OnProblem = None, *,
+                 defence_only: bool = True, report: ImportReport | None = None) -> int:
+    """Read dataset files and merge their events into the store under source=kind; returns the events stored.
 
     A malformed row is skipped and reported as one `FILE:LINE: problem; skipped` line, to `on_problem`
-    or else to standard error; the rows around it are stored."""
-    return int(store.add_events(read_files(kind, paths, on_problem or _to_stderr), source=kind))
+    or else to standard error; the rows around it are stored. `defence_only` (default) keeps only GDELT and
+    ICEWS rows in a defence context; pass an ImportReport as `report` to learn how many rows were read,
+    kept and set aside by reason (report.lines() is the import command's summary)."""
+    rep = report if report is not None else ImportReport()
+    events = read_files(kind, paths, on_problem or _to_stderr, defence_only=defence_only, report=rep)
+    n = int(store.add_events(events, source=kind))
+    rep.stored += n
+    return n

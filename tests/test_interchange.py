@@ -21,7 +21,7 @@ POLECAT = Path(__file__).parent / "data" / "polecat_sample.tsv"
 
 
 def test_gdelt_real_file() -> None:
-    events = list(I.read_gdelt(GDELT))
+    events = list(I.read_gdelt(GDELT, defence_only=False))  # the defence filter: tests/test_gdelt.py
     codes = Counter(e["cameo"] for e in events)
     # the README counts 42×057, 10×062, 13×072; only dyads with two known states survive
     assert 0 < codes["057"] <= 42 and codes["072"] <= 13

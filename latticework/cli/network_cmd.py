@@ -133,19 +133,45 @@ def export_cmd(
             with open_output(output) as fh:  # complete or untouched; devices, pipes and symlinks written through
                 n = export_events(events, fmt.value, fh)
         else:
-            n = export_events(events, fmt.value, sys.stdout)
+            try:
+                n = export_events(events, fmt.value, sys.stdout)
+                sys.stdout.flush()
+            except BrokenPipeError:  # the reader went away (`| head`): stop quietly, as Unix tools do
+                import os
+
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+                raise typer.Exit(0) from None
     print(f"exported {n} {fmt.value} records", file=sys.stderr)
 
 
-@app.command("import")
+_IMPORT_HELP = (
+    "Import events from the field's datasets; they keep their source and never mix with text-coded ones.\n\n"
+    "GDELT and ICEWS rows are kept when their CAMEO code maps onto the ontology and, unless --all, they are in a "
+    "defence context: a code about armed force by itself (062, 072, 138, 15x...) or a military or security actor "
+    "(GDELT actor type MIL or SPY, NATO; ICEWS military, defence or intelligence sectors). See docs/import.md.\n\n"
+    "A summary on stderr ends every import: the events imported, then one line per reason rows were set aside.\n\n"
+    "Exit status: 0 when every row was read, even if the filter set rows aside; 1 when malformed rows were "
+    "skipped (each named on stderr as FILE:LINE; the good rows around them are stored); 2 when a file could not "
+    "be read at all (missing, or not that dataset)."
+)
+
+
+@app.command("import", help=_IMPORT_HELP)
 def import_cmd(
     dataset: Annotated[Dataset, typer.Argument(help="gdelt, icews, polecat or dcad")],
-    files: Annotated[list[str], typer.Argument(help="Data files in that dataset's own layout.")],
+    files: Annotated[list[str], typer.Argument(help="Data files in that dataset's own layout: plain, .gz, or a "
+                                                    ".zip holding one file (told by content); - reads stdin.")],
+    all_rows: Annotated[bool, typer.Option("--all", help="GDELT/ICEWS: keep rows outside a defence context too "
+                                                         "(the defence filter is on by default).")] = False,
     db: DbOpt = None,
 ) -> None:
-    """Import events from the field's datasets; they keep their source and never mix with text-coded ones."""
-    from latticework.interchange import import_files
+    """Import dataset files into the store (help: _IMPORT_HELP)."""
+    from latticework.interchange import ImportReport, import_files
 
+    report = ImportReport()
     with _guard(db, create=True) as store:
-        n = import_files(store, dataset.value, files)
-    print(f"imported {n} {dataset.value} events", file=sys.stderr)
+        import_files(store, dataset.value, files, defence_only=not all_rows, report=report)
+    for line in report.lines(dataset.value):
+        print(line, file=sys.stderr)
+    if report.malformed:
+        raise typer.Exit(1)
