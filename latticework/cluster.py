@@ -25,7 +25,7 @@ order the store saw the reports in, but it changes when an older report joins. I
 report (the one listings show) is the most precisely dated, then the most confident, then the first.
 
 Near-duplicate documents (a wire story republished by several outlets) are found by MinHash over
-word 5-shingles (datasketch) with locality-sensitive banding; a copy belongs to the story of the
+word 5-shingles with locality-sensitive banding; a copy belongs to the story of the
 document it copies, and an event's distinct *sources* count each story once.
 """
 
@@ -34,6 +34,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import zlib
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -287,15 +288,23 @@ def shingles(text: str) -> set[bytes]:
     return {" ".join(words[i:i + SHINGLE]).encode() for i in range(len(words) - SHINGLE + 1)}
 
 
-def signature(text: str) -> np.ndarray:
-    """The MinHash signature (NUM_PERM unsigned 32-bit values, fixed seed) of a text's shingles."""
-    from datasketch import MinHash
+_PRIME = (1 << 31) - 1
+_rng = np.random.RandomState(1)
+_A = _rng.randint(1, _PRIME, size=NUM_PERM, dtype=np.int64).astype(np.uint64)
+_B = _rng.randint(0, _PRIME, size=NUM_PERM, dtype=np.int64).astype(np.uint64)
 
-    mh = MinHash(num_perm=NUM_PERM, seed=1)
+
+def signature(text: str) -> np.ndarray:
+    """The MinHash signature of a text's shingles: NUM_PERM values min((a·h + b) mod p) over the
+    shingles' CRC-32 hashes h, for fixed random a, b and the prime p = 2³¹ − 1 (so a·h fits 64 bits).
+
+    Written here rather than taken from datasketch, whose import pulls in SciPy and costs every ingest
+    one to two seconds; the scheme is the same universal hashing."""
     sh = shingles(text)
-    if sh:
-        mh.update_batch(list(sh))
-    return np.asarray(mh.hashvalues, dtype=np.uint64).astype(np.uint32)
+    if not sh:
+        return np.full(NUM_PERM, _PRIME, dtype=np.uint32)
+    h = np.fromiter((zlib.crc32(x) for x in sh), dtype=np.uint64, count=len(sh))
+    return ((np.outer(_A, h) + _B[:, None]) % _PRIME).min(axis=1).astype(np.uint32)
 
 
 def bands(sig: np.ndarray) -> list[str]:

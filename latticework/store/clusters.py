@@ -25,6 +25,7 @@ from sqlalchemy.engine import Connection
 
 from latticework import cluster
 from latticework.store import models as m
+from latticework.store.bulk import bulk_insert
 
 _CHUNK = 500
 
@@ -37,47 +38,68 @@ def _chunks(items: list[Any], n: int = _CHUNK) -> Iterable[list[Any]]:
 # ------------------------------------------------------------------------------------------- stories
 
 class Stories:
-    """Assigns stories to the documents of one write transaction, in order."""
+    """Assigns stories to the documents of one write transaction, in order.
+
+    `prepare` computes the signatures of a whole batch and looks up the stored documents that share
+    a band with any of them in one query per few hundred bands; `assign` then decides document by
+    document, earlier documents of the batch included."""
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
         self.pending: dict[str, tuple[np.ndarray, list[str], str, str | None]] = {}
         self.batch_bands: dict[str, list[str]] = defaultdict(list)
+        self.prepared: dict[str, tuple[np.ndarray, list[str]]] = {}
+        self.stored_bands: dict[str, list[str]] = defaultdict(list)
+        self.stored: dict[str, tuple[np.ndarray, str, str | None, str]] = {}
+
+    def prepare(self, docs: Iterable[tuple[str, str]]) -> None:
+        """Signatures of (doc id, text) pairs, and the stored candidates that share a band with them."""
+        new = [(i, t) for i, t in docs if i not in self.prepared]
+        for doc_id, text in new:
+            sig = cluster.signature(text)
+            self.prepared[doc_id] = (sig, cluster.bands(sig))
+        keys = sorted({k for i, _ in new for k in self.prepared[i][1]})
+        b, d, s = m.doc_bands, m.documents, m.doc_signatures
+        found: set[str] = set()
+        for part in _chunks(keys):
+            for band, cid in self.conn.execute(sa.select(b.c.band, b.c.doc_id).where(b.c.band.in_(part))):
+                self.stored_bands[band].append(cid)
+                found.add(cid)
+        for part in _chunks(sorted(found - set(self.stored))):
+            rows = self.conn.execute(sa.select(s.c.doc_id, s.c.signature, d.c.story_id, d.c.story_source,
+                                               d.c.published).join(d, d.c.id == s.c.doc_id)
+                                     .where(s.c.doc_id.in_(part)))
+            for cid, blob, sid, ssrc, pub in rows:
+                self.stored[cid] = (np.frombuffer(blob, dtype=np.uint32), sid or cid, ssrc, pub or "")
 
     def assign(self, doc_id: str, text: str, source: str | None) -> tuple[str, str | None]:
-        """(story id, story source) of a document about to be written."""
-        sig = cluster.signature(text)
-        keys = cluster.bands(sig)
-        cands: dict[str, None] = {}
-        b = m.doc_bands
-        for part in _chunks(keys):
-            for (cid,) in self.conn.execute(sa.select(b.c.doc_id).where(b.c.band.in_(part), b.c.doc_id != doc_id)
-                                            .order_by(b.c.doc_id)):
-                cands.setdefault(cid, None)
+        """(story id, story source) of a document about to be written: the story of the stored or
+        earlier document it nearly copies (the earliest published such, then the smallest id), else its own."""
+        if doc_id not in self.prepared:
+            self.prepare([(doc_id, text)])
+        sig, keys = self.prepared[doc_id]
+        best: tuple[tuple[str, str], str, str | None] | None = None
+        seen: set[str] = {doc_id}
         for k in keys:
+            for cid in self.stored_bands.get(k, []):
+                if cid in seen or cid in self.pending or cid not in self.stored:
+                    continue
+                seen.add(cid)
+                csig, sid, ssrc, pub = self.stored[cid]
+                if cluster.similarity(sig, csig) >= cluster.DUPLICATE_JACCARD:
+                    rank = (pub or "9999", cid)
+                    if best is None or rank < best[0]:
+                        best = (rank, sid, ssrc)
             for cid in self.batch_bands.get(k, []):
-                if cid != doc_id:
-                    cands.setdefault(cid, None)
-        story, story_source = doc_id, source
-        best = None
-        stored = [c for c in cands if c not in self.pending]
-        sigs = {c: v[0] for c, v in self.pending.items() if c in cands}
-        d, s = m.documents, m.doc_signatures
-        info: dict[str, tuple[str, str | None, str]] = {c: (v[2], v[3], "") for c, v in self.pending.items()}
-        for part in _chunks(stored):
-            rows = self.conn.execute(sa.select(s.c.doc_id, s.c.signature, d.c.story_id, d.c.story_source,
-                                               d.c.published)
-                                     .join(d, d.c.id == s.c.doc_id).where(s.c.doc_id.in_(part)))
-            for cid, blob, sid, ssrc, pub in rows:
-                sigs[cid] = np.frombuffer(blob, dtype=np.uint32)
-                info[cid] = (sid or cid, ssrc, pub or "")
-        for cid, csig in sigs.items():
-            if cluster.similarity(sig, csig) >= cluster.DUPLICATE_JACCARD:
-                rank = (info[cid][2] or "9999", cid)
-                if best is None or rank < best[0]:
-                    best = (rank, cid)
-        if best is not None:
-            story, story_source = info[best[1]][0], info[best[1]][1]
+                if cid in seen:
+                    continue
+                seen.add(cid)
+                csig, _, sid, ssrc = self.pending[cid]
+                if cluster.similarity(sig, csig) >= cluster.DUPLICATE_JACCARD:
+                    rank = ("", cid)  # earlier in this batch: written just now
+                    if best is None or rank < best[0]:
+                        best = (rank, sid, ssrc)
+        story, story_source = (best[1], best[2]) if best else (doc_id, source)
         self.pending[doc_id] = (sig, keys, story, story_source)
         for k in keys:
             self.batch_bands[k].append(doc_id)
@@ -91,10 +113,10 @@ class Stories:
             self.conn.execute(m.doc_signatures.delete().where(m.doc_signatures.c.doc_id.in_(part)))
         if not self.pending:
             return
-        self.conn.execute(m.doc_signatures.insert(), [{"doc_id": k, "signature": v[0].tobytes()}
-                                                      for k, v in self.pending.items()])
-        self.conn.execute(m.doc_bands.insert(), [{"band": band, "doc_id": k} for k, v in self.pending.items()
-                                                 for band in dict.fromkeys(v[1])])
+        bulk_insert(self.conn, m.doc_signatures, [{"doc_id": k, "signature": v[0].tobytes()}
+                                                  for k, v in self.pending.items()])
+        bulk_insert(self.conn, m.doc_bands, [{"band": band, "doc_id": k} for k, v in self.pending.items()
+                                             for band in dict.fromkeys(v[1])])
 
 
 def source_key(origin: str, doc_id: str | None, story: tuple[str, str | None] | None) -> str:
@@ -163,10 +185,11 @@ def recluster(conn: Connection, blocks: Iterable[str]) -> int:
     for part in _chunks(keys):
         conn.execute(c.delete().where(c.c.block_key.in_(part)))
     if rows_out:
-        conn.execute(c.insert(), rows_out)
+        bulk_insert(conn, c, rows_out)
     if moves:
-        conn.execute(e.update().where(e.c.event_id == sa.bindparam("rid")).values(cluster_id=sa.bindparam("cid")),
-                     moves)
+        mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+        conn.exec_driver_sql(f"UPDATE events SET cluster_id = {mark} WHERE event_id = {mark}",
+                             [(mv["cid"], mv["rid"]) for mv in moves])
     return len(rows_out)
 
 

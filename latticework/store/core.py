@@ -40,6 +40,7 @@ from latticework.ingest import Document, InputProblem
 from latticework.protocols import EventCoder
 from latticework.store import clusters
 from latticework.store import models as m
+from latticework.store.bulk import bulk_insert as _bulk_insert
 from latticework.store.dates import day_range
 from latticework.validate import checked_documents, event_problem, shown
 
@@ -587,6 +588,7 @@ class Store:
         broken = self._inconsistent(conn, same) if same else set()
         new_docs, upd_docs, replaced, ev_rows, part_rows, hist = [], [], [], [], [], []
         stories = clusters.Stories(conn)
+        stories.prepare((d.id, d.text) for d, _ in coded)
         for doc, evs in coded:
             h = hashes[doc.id]
             old = existing.get(doc.id)
@@ -1059,13 +1061,15 @@ class Store:
         p, a = m.participants, m.actors
 
         def go(conn: Connection) -> list[dict]:
+            # events, not reports: only the representative report of each event is counted
+            reps = sa.select(m.event_clusters.c.rep_id)
             counts: dict[str, int] = dict(conn.execute(sa.select(p.c.actor, sa.func.count(sa.distinct(p.c.event_id)))
-                                       .group_by(p.c.actor)).all())
+                                       .where(p.c.event_id.in_(reps)).group_by(p.c.actor)).all())
             p2 = p.alias("p2")
             pairs = conn.execute(
                 sa.select(p.c.actor, p2.c.actor, sa.func.count(sa.distinct(p.c.event_id)))
                 .join(p2, sa.and_(p2.c.event_id == p.c.event_id, p2.c.actor != p.c.actor))
-                .group_by(p.c.actor, p2.c.actor)).all()
+                .where(p.c.event_id.in_(reps)).group_by(p.c.actor, p2.c.actor)).all()
             partners: dict[str, list[tuple[int, str]]] = {}
             for x, y, n in pairs:
                 partners.setdefault(x, []).append((n, y))
@@ -1081,70 +1085,46 @@ class Store:
         return self._read(go)
 
     def stats(self, *, top: int = 15) -> dict:
-        """Counts by type, month, actor and source: the first look at a store."""
-        e, p, d, r = m.events, m.participants, m.documents, m.runs
+        """Counts by type, month, actor and source: the first look at a store. Everything is counted
+        in events (clustered reports), except `reports`, `stories` and the document tables."""
+        e, p, d, r, c = m.events, m.participants, m.documents, m.runs, m.event_clusters
+        reps = e.join(c, c.c.rep_id == e.c.event_id)
 
-        def grouped(conn: Connection, col: Any, limit: int | None = None, order_by_key: bool = False) -> list:
-            q = sa.select(col.label("k"), sa.func.count().label("n")).group_by(col)
+        def grouped(conn: Connection, col: Any, limit: int | None = None, order_by_key: bool = False,
+                    frm: Any = reps) -> list:
+            q = sa.select(col.label("k"), sa.func.count().label("n")).select_from(frm).group_by(col)
             q = q.order_by(col) if order_by_key else q.order_by(sa.func.count().desc(), col)
             if limit:
                 q = q.limit(limit)
             return [[k, int(n)] for k, n in conn.execute(q).all()]
 
+        def count(conn: Connection, q: Any) -> int:
+            return int(conn.execute(q).scalar_one())
+
         def go(conn: Connection) -> dict:
             month = sa.func.substr(e.c.date_lo, 1, 7)
             last = conn.execute(sa.select(r).order_by(r.c.id.desc()).limit(1)).mappings().first()
+            n_actor = sa.func.count(sa.distinct(p.c.event_id))
             return {
-                "documents": int(conn.execute(sa.select(sa.func.count()).select_from(d)).scalar_one()),
-                "events": int(conn.execute(sa.select(sa.func.count()).select_from(e)).scalar_one()),
-                "actors": int(conn.execute(sa.select(sa.func.count()).select_from(m.actors)).scalar_one()),
-                "runs": int(conn.execute(sa.select(sa.func.count()).select_from(r)).scalar_one()),
+                "documents": count(conn, sa.select(sa.func.count()).select_from(d)),
+                "stories": count(conn, sa.select(sa.func.count(sa.distinct(sa.func.coalesce(d.c.story_id, d.c.id))))),
+                "events": count(conn, sa.select(sa.func.count()).select_from(c)),
+                "reports": count(conn, sa.select(sa.func.count()).select_from(e)),
+                "actors": count(conn, sa.select(sa.func.count()).select_from(m.actors)),
+                "runs": count(conn, sa.select(sa.func.count()).select_from(r)),
                 "by_type": grouped(conn, e.c.type),
                 "by_month": grouped(conn, month, order_by_key=True),
                 "by_actor": [[k, int(n)] for k, n in conn.execute(
-                    sa.select(p.c.actor, sa.func.count(sa.distinct(p.c.event_id))).group_by(p.c.actor)
-                    .order_by(sa.func.count(sa.distinct(p.c.event_id)).desc(), p.c.actor).limit(top)).all()],
+                    sa.select(p.c.actor, n_actor).select_from(p.join(c, c.c.rep_id == p.c.event_id))
+                    .group_by(p.c.actor).order_by(n_actor.desc(), p.c.actor).limit(top)).all()],
                 "by_source": grouped(conn, e.c.origin),
-                "by_document_source": grouped(conn, d.c.source),
-                "coder_versions": grouped(conn, d.c.coder_version),
+                "by_document_source": grouped(conn, d.c.source, frm=d),
+                "coder_versions": grouped(conn, d.c.coder_version, frm=d),
                 "last_run": None if last is None else {k: (str(v) if isinstance(v, datetime) else v)
                                                        for k, v in last.items()},
             }
 
         return self._read(go)
-
-
-def _bulk_insert(conn: Connection, table: sa.Table, rows: list[dict]) -> None:
-    """executemany straight through the driver: SQLAlchemy's per-row parameter processing costs more
-    than the insert itself at ingest volumes. Rows must carry plain values (JSON already encoded)."""
-    cols = list(rows[0])
-    quote = conn.dialect.identifier_preparer.quote
-    if conn.dialect.name == "postgresql":  # COPY: one round trip instead of one per row
-        sql = f"COPY {quote(table.name)} ({', '.join(quote(c) for c in cols)}) FROM STDIN"
-        dbapi = conn.dialect.loaded_dbapi
-        cur = conn.connection.cursor()
-        try:
-            with cur.copy(sql) as copy:
-                for r in rows:
-                    copy.write_row(tuple(r[c] for c in cols))
-        except dbapi.Error as exc:
-            # Raw cursor: wrap the driver error as SQLAlchemy would, so callers see one kind of error.
-            dropped = conn.dialect.is_disconnect(exc, conn.connection.dbapi_connection, cur)
-            if dropped:
-                conn.invalidate()
-            raise sa.exc.DBAPIError.instance(sql, None, exc, dbapi.Error, connection_invalidated=dropped,
-                                             dialect=conn.dialect) from exc
-        finally:
-            if not cur.closed:
-                cur.close()
-        return
-    if any(isinstance(v, datetime) for v in rows[0].values()):
-        conn.execute(table.insert(), rows)  # let SQLAlchemy store dates in its SQLite format
-        return
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    sql = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in cols)}) "
-           f"VALUES ({', '.join([mark] * len(cols))})")
-    conn.exec_driver_sql(sql, [tuple(r[c] for c in cols) for r in rows])
 
 
 # Prebuilt once: an expanding bind parameter skips per-call coercion of long id lists.

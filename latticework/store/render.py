@@ -84,7 +84,7 @@ def render_event(ev: dict, *, context: int = 400, console: Console | None = None
 def stats_rows(stats: dict[str, Any]) -> list[dict]:
     """Flatten Store.stats() into (group, key, count) rows that every output format can carry."""
     rows: list[dict] = [{"group": "total", "key": k, "count": stats[k]}
-                        for k in ("documents", "events", "actors", "runs")]
+                        for k in ("documents", "stories", "events", "reports", "actors", "runs")]
     for group, name in (("by_type", "type"), ("by_month", "month"), ("by_actor", "actor"),
                         ("by_source", "source"), ("by_document_source", "document source"),
                         ("coder_versions", "coder version")):
