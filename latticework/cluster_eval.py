@@ -138,3 +138,26 @@ def gold_reports(path: str | Path, docs: str | Path | None = None
             reports.append(report)
             clusters[report["event_id"]] = str(label)
     return reports, clusters
+
+
+def label_predicted(predicted: list[dict[str, Any]], reports: list[dict[str, Any]],
+                    gold: dict[str, str]) -> dict[str, str]:
+    """Gold labels for coded reports: a predicted report takes the label of the first gold report of
+    its document with the same type, the same set of parties and a compatible date; one matching no
+    gold report is left out (it is the coder's error, not the clusterer's). The result scores the
+    clustering of what the coder found against `gold` with pairwise_scores/bcubed_scores."""
+    from latticework.intervals import compatible
+
+    def parties(e: dict[str, Any]) -> frozenset[str]:
+        return frozenset(e.get("actors") or []) | frozenset(e.get("targets") or [])
+
+    by_doc: dict[str, list[dict[str, Any]]] = {}
+    for r in reports:
+        by_doc.setdefault(r["doc_id"], []).append(r)
+    out: dict[str, str] = {}
+    for p in predicted:
+        for g in by_doc.get(p.get("doc_id") or "", []):
+            if g["type"] == p["type"] and parties(g) == parties(p) and compatible(g.get("date"), p.get("date")):
+                out[p["event_id"]] = gold[g["event_id"]]
+                break
+    return out

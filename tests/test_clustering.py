@@ -234,3 +234,44 @@ def test_cli_lists_events_or_reports_and_takes_id_prefixes(tmp_path: Path) -> No
     ambiguous = runner.invoke(app, ["show", "E", "--db", db])
     assert ambiguous.exit_code != 0 and "ambiguous" in ambiguous.stderr
     assert len(ambiguous.stderr.strip().splitlines()) == 1
+
+
+# ------------------------------------------------------------------- the fixture of many outlets
+
+FIXTURE = Path(__file__).parent / "data" / "clusters"
+#: Measured when the rule was written (bench/bench_cluster.py): 1.0 on both; floors leave room for
+#: a deliberate change of the rule, which must then say so here.
+GOLD_PAIRWISE_F1_FLOOR = 0.95
+CODED_PAIRWISE_F1_FLOOR = 0.90
+
+
+def test_near_duplicate_groups_of_the_fixture() -> None:
+    from latticework import cluster_eval
+
+    docs = cluster_eval._read_jsonl(FIXTURE / "corpus.jsonl")
+    story = cluster.near_duplicates([(d["id"], d["text"]) for d in docs])
+    groups = json.loads((FIXTURE / "near_duplicates.json").read_text(encoding="utf-8"))
+    in_group = {doc for g in groups for doc in g}
+    for g in groups:
+        assert len({story[d] for d in g}) == 1
+    assert all(story[d["id"]] == d["id"] for d in docs if d["id"] not in in_group)
+
+
+def test_clustering_quality_on_the_fixture() -> None:
+    import importlib.util
+
+    from latticework import cluster_eval
+
+    reports, gold = cluster_eval.gold_reports(FIXTURE / "gold.jsonl")
+    assert len(set(gold.values())) >= 10
+    got = cluster_eval.pairwise_scores(gold, cluster.cluster_reports(reports))
+    assert got["f1"] >= GOLD_PAIRWISE_F1_FLOOR, got
+    spec = importlib.util.spec_from_file_location("bench_cluster", Path(__file__).parents[1] / "bench" / "bench_cluster.py")
+    assert spec and spec.loader
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    coded = bench.coded_reports(FIXTURE / "corpus.jsonl")
+    labels = cluster_eval.label_predicted(coded, reports, gold)
+    assert len(labels) >= 20  # enough of the coder's reports match gold ones for the score to mean something
+    got = cluster_eval.pairwise_scores(labels, cluster.cluster_reports(coded))
+    assert got["f1"] >= CODED_PAIRWISE_F1_FLOOR, got
