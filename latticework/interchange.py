@@ -14,7 +14,6 @@ from __future__ import annotations
 import csv
 import gzip
 import io
-import json
 import math
 import re
 import shutil
@@ -838,28 +837,34 @@ def read_polecat(path: str | Path, on_problem: OnProblem = None) -> Iterator[dic
 
 
 def write_polecat(events: Iterable[dict[str, Any]], out: IO[str]) -> int:
-    """POLECAT-style TSV: the official 40 columns; symmetric parties go into Actor and Recipient lists."""
+    """POLECAT-style TSV: the official 40 columns; symmetric parties go into Actor and Recipient lists.
+
+    A field with no value is empty (never the text "None"); an actor without a COW code leaves its
+    place in the Actor COW list empty. A planned event carries PLOVER's `future` context; an undated
+    one its publication day, when the event has one."""
     iso_to_cow = {iso: code for code, (_abbr, iso) in cow_table().items()}
     w = csv.writer(out, delimiter="\t", lineterminator="\n", quoting=csv.QUOTE_NONE, escapechar="\\")
     w.writerow(POLECAT_COLUMNS)
     n = 0
     for e in events:
         ptype, pmode, contexts = plover_of(e)
+        if e.get("status") == "planned":
+            contexts = [*contexts, "future"]
         actors, targets = list(e.get("actors") or []), list(e.get("targets") or [])
         if not targets and len(actors) > 1:
             actors, targets = actors[:1], actors[1:]
-        b = to_interval(e.get("date"))
+        b = to_interval(e.get("date")) or to_interval(e.get("published"))
         loc = e.get("location") or {}
-        r = dict.fromkeys(POLECAT_COLUMNS, "None")
+        r = dict.fromkeys(POLECAT_COLUMNS, "")
         r.update({
-            "Event ID": str(e.get("event_id")), "Event Date": b[0].isoformat() if b else "None",
-            "Event Type": ptype, "Event Mode": pmode or "None", "Contexts": ";".join(contexts) or "None",
+            "Event ID": str(e.get("event_id") or ""), "Event Date": b[0].isoformat() if b else "",
+            "Event Type": ptype, "Event Mode": pmode, "Contexts": ";".join(contexts),
             "Quad Code": str(_quad(cameo_of(e) or "01")), "Actor Name": ";".join(actors),
-            "Actor Country": ";".join(actors), "Actor COW": ";".join(iso_to_cow.get(a, "None") for a in actors),
-            "Recipient Name": ";".join(targets) or "None", "Recipient Country": ";".join(targets) or "None",
-            "Recipient COW": ";".join(iso_to_cow.get(a, "None") for a in targets) or "None",
-            "Placename": loc.get("name") or "None", "Country": loc.get("country") or "None",
-            "Source": str(e.get("source") or "latticework"), "Publication Date": str(e.get("published") or "None"),
+            "Actor Country": ";".join(actors), "Actor COW": ";".join(iso_to_cow.get(a, "") for a in actors),
+            "Recipient Name": ";".join(targets), "Recipient Country": ";".join(targets),
+            "Recipient COW": ";".join(iso_to_cow.get(a, "") for a in targets),
+            "Placename": loc.get("name") or "", "Country": loc.get("country") or "",
+            "Source": str(e.get("source") or "latticework"), "Publication Date": str(e.get("published") or ""),
             "Language": "en", "Version": "latticework-export",
         })
         w.writerow([csv_cell(str(r[c]).replace("\t", " ").replace("\n", " ")) for c in POLECAT_COLUMNS])
@@ -870,54 +875,33 @@ def write_polecat(events: Iterable[dict[str, Any]], out: IO[str]) -> int:
 # ------------------------------------------------------------------------------------------------ PLOVER JSON
 
 def to_plover(e: dict[str, Any]) -> dict[str, Any]:
-    """One event as a PLOVER 0.7 record (field names of the PLOVER/POLECAT JSON)."""
-    ptype, pmode, contexts = plover_of(e)
-    ev = e.get("evidence") or {}
-    return {
-        "id": e.get("event_id"), "date": e.get("date"), "event_type": ptype, "mode": pmode or None,
-        "contexts": contexts, "actor": e.get("actors") or [], "recipient": e.get("targets") or [],
-        "source_text": ev.get("text"), "story_id": e.get("doc_id"), "location": e.get("location"),
-        "status": e.get("status"), "hedged": e.get("hedged", False), "cameo": cameo_of(e),
-        "latticework": {"type": e.get("type"), "mode": e.get("mode"), "framework": e.get("framework"),
-                        "source": e.get("source")},
-    }
+    """One event as a PLOVER 0.8 record (latticework.plover says which fields and why)."""
+    from latticework import plover
+
+    return plover.to_plover(e)
 
 
 def from_plover(rec: dict[str, Any], where: str = "plover") -> dict[str, Any]:
-    """Inverse of to_plover (the `latticework` block, when present, restores our exact type and mode)."""
-    lw = rec.get("latticework") or {}
-    if lw.get("type"):
-        t, mode = lw["type"], lw.get("mode")
-    else:
-        mapped = ontology_of_plover(rec.get("event_type") or "", rec.get("mode") or "", ";".join(rec.get("contexts") or []))
-        if mapped is None:
-            raise InterchangeError(f"{where}: PLOVER event type {rec.get('event_type')!r} is outside the ontology")
-        t, mode = mapped
-    text = rec.get("source_text") or ""
-    return {"doc_id": rec.get("story_id"), "event_id": rec.get("id"), "type": t, "mode": mode,
-            "actors": rec.get("actor") or [], "targets": rec.get("recipient") or [], "framework": lw.get("framework"),
-            "date": rec.get("date"), "status": rec.get("status") or "occurred", "hedged": bool(rec.get("hedged")),
-            "location": rec.get("location"), "evidence": {"text": text, "start": 0, "end": len(text)},
-            "confidence": None, "cameo": rec.get("cameo")}
+    """An event from a PLOVER 0.8 record; its `latticework` block, when present, restores it exactly."""
+    from latticework import plover
+
+    return plover.from_plover(rec, where)
 
 
-def write_plover(events: Iterable[dict[str, Any]], out: IO[str]) -> int:
-    """A JSON array of PLOVER records."""
-    recs = [to_plover(e) for e in events]
-    json.dump(recs, out, ensure_ascii=False, indent=1)
-    out.write("\n")
-    return len(recs)
+def write_plover(events: Iterable[dict[str, Any]], out: IO[str], on_problem: OnProblem = None) -> int:
+    """PLOVER 0.8 records as JSONL, streamed; an event PLOVER cannot hold (no actor, no date at all) is
+    left out and reported to `on_problem` (standard error when None). Returns the records written."""
+    from latticework import plover
+
+    return plover.write_plover(events, out, on_problem or _to_stderr)
 
 
 def read_plover(path: str | Path) -> Iterator[dict[str, Any]]:
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise InterchangeError(f"{path}:{exc.lineno}: not JSON ({exc.msg})") from None
-    if not isinstance(data, list):
-        raise InterchangeError(f"{path}:1: expected a JSON array of PLOVER records")
-    for i, rec in enumerate(data):
-        yield from_plover(rec, f"{path}: record {i + 1}")
+    """Events from a PLOVER JSONL file (or a JSON array of records); records outside the ontology are
+    passed over."""
+    from latticework import plover
+
+    return plover.read_plover(path)
 
 
 READERS = {"gdelt": read_gdelt, "icews": read_icews, "polecat": read_polecat, "dcad": read_dcad}

@@ -230,8 +230,12 @@ def destination(out: str | Path | None) -> Iterator[IO[str]]:
 # --------------------------------------------------------------------------------------- rows
 
 def _cell(value: Any) -> Any:
-    if isinstance(value, list | dict):
-        return json.dumps(value, ensure_ascii=False) if isinstance(value, dict) else ";".join(map(str, value))
+    """A list as its items joined with ';' (a null item empty), a dict as JSON; None stays None, which
+    the csv module writes as an empty cell (never the text "None")."""
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, list | tuple):
+        return ";".join("" if v is None else str(v) for v in value)
     return value
 
 
@@ -262,7 +266,10 @@ def write_rows(rows: Iterable[dict[str, Any]], fmt: Format | str = Format.table,
     csv and jsonl stream: `rows` may be a generator of any length, read once, one row in memory
     (csv without `columns` spools to a temporary file to learn the header). table and parquet read
     every row first. Text is made inert for where it goes: formula-leading cells are quoted in csv,
-    and the table shows markup and control characters as text."""
+    and the table shows markup and control characters as text.
+
+    This is the generic writer (actors, stats and other small tables). Event rows have typed columns
+    (lists, dates, structs) and go through `latticework.tables.write_events` instead."""
     fmt = Format(fmt)
     cols = list(columns) if columns else None
     if fmt is Format.parquet:

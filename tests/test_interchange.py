@@ -90,8 +90,8 @@ def test_plover_round_trip(tmp_path: Path) -> None:
     path = tmp_path / "e.json"
     with open(path, "w", encoding="utf-8") as fh:
         assert I.export_events(SAMPLE, "plover", fh) == 3
-    recs = json.loads(path.read_text(encoding="utf-8"))
-    assert recs[0]["event_type"] == "SUPPORT" and recs[1]["event_type"] == "ACCUSE" and recs[2]["contexts"] == ["military"]
+    recs = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines()]  # PLOVER 0.8: JSONL
+    assert recs[0]["event"] == ["SUPPORT"] and recs[1]["event"] == ["ACCUSE"] and recs[2]["context"] == ["military"]
     back = list(I.read_plover(path))
     for a, b in zip(SAMPLE, back, strict=True):
         for k in ("event_id", "type", "mode", "actors", "targets", "framework", "date", "hedged", "location"):

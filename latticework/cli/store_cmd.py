@@ -10,8 +10,10 @@ from typing import Annotated
 import typer
 
 from latticework.cli.app import app
+from latticework.cli.checks import check_any_mode, check_filters, check_status, check_type, need_file
 from latticework.cli.network_cmd import date_bound
 from latticework.output import Format, OutputError, terminal_line, write_rows
+from latticework.tables import write_events
 
 DbOpt = Annotated[str | None, typer.Option("--db", envvar="LATTICEWORK_DB",
                                            help="Database URL or SQLite file path (default ./latticework.db).")]
@@ -120,14 +122,14 @@ def events(
     db: DbOpt = None,
     actor: Annotated[str | None, typer.Option(help="Events in which this actor code takes part.")] = None,
     with_: Annotated[str | None, typer.Option("--with", help="…and this second actor (a dyad).")] = None,
-    type: Annotated[str | None, typer.Option("--type", help="Event type, e.g. CONSULT.")] = None,
-    mode: Annotated[str | None, typer.Option(help="Event mode, e.g. exercise.")] = None,
+    type: Annotated[str | None, typer.Option("--type", help="Event type, e.g. CONSULT.", callback=check_type)] = None,
+    mode: Annotated[str | None, typer.Option(help="Event mode, e.g. exercise.", callback=check_any_mode)] = None,
     framework: Annotated[str | None, typer.Option(help="Framework code, e.g. QUAD.")] = None,
     since: Annotated[str | None, typer.Option(help="On or after this date (YYYY[-MM[-DD]]).",
                                               callback=date_bound)] = None,
     until: Annotated[str | None, typer.Option(help="On or before this date (YYYY[-MM[-DD]]).",
                                               callback=date_bound)] = None,
-    status: Annotated[str | None, typer.Option(help="occurred or planned.")] = None,
+    status: Annotated[str | None, typer.Option(help="occurred or planned.", callback=check_status)] = None,
     source: Annotated[str | None, typer.Option(help="text, a dataset (gdelt, icews…) or a document source.")] = None,
     text: Annotated[str | None, typer.Option(help="Words to find in the evidence (case-insensitive).")] = None,
     limit: Annotated[int | None, typer.Option(min=1, help="At most this many events.")] = None,
@@ -137,10 +139,9 @@ def events(
     """List stored events that match every given filter."""
     from latticework.store import StoreError
 
-    if fmt is Format.parquet and output is None:
-        _err("error: parquet output needs -o FILE (it cannot go to a terminal)")
-        raise typer.Exit(2)
+    need_file(fmt, output)
     with _store(db, create=False) as store, _writing(output):
+        check_filters(store, actor=actor, with_=with_, type=type, mode=mode)
         rows = store.iter_events(actor=actor, with_=with_, type=type, mode=mode, framework=framework,
                                  since=since, until=until, status=status, source=source, text=text, limit=limit)
         try:
@@ -154,7 +155,7 @@ def events(
                             "evidence": _short((r.get("evidence") or {}).get("text") or "", 90)} for r in rows]
                 write_rows(compact, fmt, output, title=f"{len(compact)} events")
             else:
-                write_rows(rows, fmt, output)  # streamed: one event in memory at a time (parquet: all)
+                write_events(rows, fmt, output)  # streamed, typed columns (latticework.tables)
         except StoreError as exc:
             _err(f"error: {exc}")
             raise typer.Exit(2) from None
@@ -163,6 +164,7 @@ def events(
 @app.command()
 def actors(db: DbOpt = None, fmt: FormatOpt = Format.table, output: OutOpt = None) -> None:
     """Who appears in the stored events, how often, and with whom."""
+    need_file(fmt, output)
     with _store(db, create=False) as store:
         rows = store.actors()
     with _writing(output):
@@ -192,6 +194,7 @@ def stats(db: DbOpt = None, fmt: FormatOpt = Format.table, output: OutOpt = None
     """Counts by type, month, actor and source: a first look at the store."""
     from latticework.store.render import stats_rows
 
+    need_file(fmt, output)
     with _store(db, create=False) as store:
         rows = stats_rows(store.stats())
     with _writing(output):
