@@ -8,13 +8,14 @@ combines their results. Formulas are in each docstring and in docs/network.md.
 
 from __future__ import annotations
 
+import functools
 import gc
 import random
 import warnings
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from itertools import combinations
 from pathlib import Path
 from typing import Any
@@ -292,6 +293,25 @@ def _collapse(edges: Iterable[Edge]) -> dict[tuple[str, str], Tie]:
 
 # --------------------------------------------------------------------------------------------- centrality
 
+def hub_scores(g: ig.Graph) -> tuple[list[float], list[float], list[float], list[float]]:
+    """(strength, betweenness, eigenvector, hub score) of every vertex of a graph weighted by `weight`.
+
+    The one implementation behind `centrality` and the hub claim's null model (latticework.claims), so
+    the observed hub score and the chance ones are computed alike; the formulas are in `centrality`."""
+    n = g.vcount()
+    if g.ecount() == 0:
+        return [0.0] * n, [0.0] * n, [0.0] * n, [0.0] * n
+    w = g.es["weight"]
+    strength = g.strength(weights=w)
+    between = g.betweenness(weights=[1.0 / x for x in w], directed=False)
+    with warnings.catch_warnings():  # disconnected graphs: zeros outside the dominant component, by design
+        warnings.simplefilter("ignore", RuntimeWarning)
+        eig = [x if x > 0 else 0.0 for x in g.eigenvector_centrality(weights=w, scale=True)]  # no -0.0
+    smax, bmax = max(strength) or 1.0, max(between) or 1.0
+    hubs = [(strength[i] / smax + between[i] / bmax + eig[i]) / 3 for i in range(n)]
+    return strength, between, eig, hubs
+
+
 def centrality(net: Network) -> list[dict[str, Any]]:
     """Hub ranking over the cooperation (positive) graph G+, best first.
 
@@ -303,23 +323,13 @@ def centrality(net: Network) -> list[dict[str, Any]]:
     - hub score h_i = (s_i/max s + b_i/max b + e_i) / 3, in [0, 1] (a term is 0 when its max is 0).
     """
     g = net.positive_graph()
-    n = g.vcount()
-    if n == 0:
+    if g.vcount() == 0:
         return []
-    strength = g.strength(weights="weight") if g.ecount() else [0.0] * n
-    if g.ecount():
-        between = g.betweenness(weights=[1.0 / w for w in g.es["weight"]], directed=False)
-        with warnings.catch_warnings():  # disconnected graphs: zeros outside the dominant component, by design
-            warnings.simplefilter("ignore", RuntimeWarning)
-            eig = g.eigenvector_centrality(weights="weight", scale=True)
-    else:
-        between, eig = [0.0] * n, [0.0] * n
-    smax, bmax = max(strength) or 1.0, max(between) or 1.0
+    strength, between, eig, hubs = hub_scores(g)
     rows = []
     for i, name in enumerate(g.vs["name"]):
-        hub = (strength[i] / smax + between[i] / bmax + eig[i]) / 3
         rows.append({"actor": name, "strength": round(strength[i], 6), "betweenness": round(between[i], 6),
-                     "eigenvector": round(eig[i], 6), "hub_score": round(hub, 6)})
+                     "eigenvector": round(eig[i], 6), "hub_score": round(hubs[i], 6)})
     rows.sort(key=lambda r: (-r["hub_score"], -r["strength"], r["actor"]))
     for k, r in enumerate(rows, 1):
         r["rank"] = k
@@ -552,9 +562,9 @@ def window_summary(net: Network, seed: int = 0) -> dict[str, Any]:
     }
 
 
-def series(events: Sequence[dict[str, Any]], windows: Sequence[tuple[str, str]], seed: int = 0,
-           actors: Sequence[str] | None = None) -> list[dict[str, Any]]:
-    """window_summary for each (since, until) window.
+def window_networks(events: Iterable[dict[str, Any]], windows: Sequence[tuple[str, str]],
+                    actors: Sequence[str] | None = None) -> Iterator[Network]:
+    """The network of each (since, until) window, one at a time (a long series never holds them all).
 
     Events are sorted by start day once and each window takes its slice by bisection, so a long
     series costs one pass over the events rather than one pass per window.
@@ -568,13 +578,17 @@ def series(events: Sequence[dict[str, Any]], windows: Sequence[tuple[str, str]],
             dated.append((b[0], e))
     dated.sort(key=lambda x: x[0])
     starts = [d for d, _ in dated]
-    rows = []
     for s, u in windows:
         lo, hi = _bound(s, end=False), _bound(u, end=True)
         assert lo is not None and hi is not None
         chunk = [e for _, e in dated[bisect.bisect_left(starts, lo):bisect.bisect_right(starts, hi)]]
-        rows.append(window_summary(build_network(chunk, s, u, actors), seed))
-    return rows
+        yield build_network(chunk, s, u, actors)
+
+
+def series(events: Sequence[dict[str, Any]], windows: Sequence[tuple[str, str]], seed: int = 0,
+           actors: Sequence[str] | None = None) -> list[dict[str, Any]]:
+    """window_summary for each (since, until) window (networks from `window_networks`)."""
+    return [window_summary(net, seed) for net in window_networks(events, windows, actors)]
 
 
 def tie_changes(before: Network, after: Network, top: int = 10) -> dict[str, list[dict[str, Any]]]:
@@ -651,29 +665,84 @@ def region_actors(region: str, regions: dict[str, str] | None = None) -> list[st
 
 # --------------------------------------------------------------------------------------------- export
 
+#: Gephi's importer deletes every edge whose weight is 0 (ImportContainerImpl.verify, "weight zero
+#: ignored"), so in GEXF and GraphML a tie with no cooperation at all (hostility only) carries this
+#: weight instead: it stays in the file, with its sign, and pulls nothing in ForceAtlas2 or modularity.
+#: Its `positive` attribute keeps the exact 0; JSON and CSV write the exact value.
+GEPHI_MIN_WEIGHT = 0.001
+#: Display names for states whose ISO 3166 name reads badly on a drawing ("Korea, Republic of").
+_NAME_OVERRIDES = {"RUS": "Russia", "COD": "DR Congo", "FSM": "Micronesia", "PSE": "Palestine", "VAT": "Holy See",
+                   "BRN": "Brunei", "XKX": "Kosovo", "BES": "Caribbean Netherlands", "VGB": "British Virgin Islands",
+                   "VIR": "US Virgin Islands", "SHN": "Saint Helena"}
+
+
+@functools.cache
+def _organisation_names() -> dict[str, str]:
+    from latticework.actors import DATA_DIR, read_tsv
+
+    path = DATA_DIR / "organisations.tsv"
+    return {r["code"]: r.get("name") or r["code"] for r in read_tsv(path)} if path.exists() else {}
+
+
+@functools.cache
+def actor_label(code: str) -> str:
+    """The name a graph tool shows for an actor code: the usual English name of a state (pycountry's
+    common name, e.g. "South Korea", not "Korea, Republic of"), an organisation's name from
+    data/organisations.tsv, else the code itself."""
+    if code in _NAME_OVERRIDES:
+        return _NAME_OVERRIDES[code]
+    if code in _organisation_names():
+        return _organisation_names()[code]
+    if len(code) == 3 and code.isalpha() and code.isupper():
+        import pycountry
+
+        c = pycountry.countries.get(alpha_3=code)
+        if c is not None:
+            name = getattr(c, "common_name", None) or c.name
+            if "," in name:
+                name = getattr(c, "official_name", None) or name
+            return str(name)
+    return code
+
+
 def node_table(net: Network, seed: int = 0) -> list[dict[str, Any]]:
-    """One row per actor with every measure: what Gephi/D3 colour and size nodes by."""
+    """One row per actor with every measure: what Gephi/D3 colour and size nodes by.
+
+    `id` is the actor code, `label` its name (`actor_label`)."""
     regions = load_regions()
     cen = {r["actor"]: r for r in centrality(net)}
     com = communities(net, seed)["membership"]
     blocs = balance(net, seed=seed)["blocs"]
-    return [{"id": n, "region": regions.get(n, ""), "strength": cen[n]["strength"],
+    return [{"id": n, "label": actor_label(n), "region": regions.get(n, ""), "strength": cen[n]["strength"],
              "betweenness": cen[n]["betweenness"], "eigenvector": cen[n]["eigenvector"],
              "hub_score": cen[n]["hub_score"], "hub_rank": cen[n]["rank"], "community": com.get(n, -1),
              "bloc": blocs.get(n, "")} for n in net.nodes]
 
 
+def tie_types(ties: Iterable[Tie]) -> list[str]:
+    """The event types present on these ties, in the ontology's order (then any others, sorted)."""
+    seen = {t for tie in ties for t in tie.types}
+    return [t for t in ontology.TYPES if t in seen] + sorted(seen - set(ontology.TYPES))
+
+
 def tie_table(net: Network) -> list[dict[str, Any]]:
-    """One row per collapsed tie, with its directed layers summarised as `JPN>PHL AID:2`."""
+    """One row per collapsed tie.
+
+    - `weight` = w⁺, the cooperation strength: Σ of the positive event weights on the tie (never negative);
+    - `net` = w⁺ − w⁻, the signed value; `positive` = w⁺, `negative` = w⁻ (a magnitude), `sign` = sign(net);
+    - `count` events, and `n_<TYPE>` events of each type, one column per type present in the network;
+    - `directed`: its directed layers summarised as `JPN>PHL AID:2`.
+    """
+    types = tie_types(net.ties.values())
     directed: dict[tuple[str, str], list[str]] = defaultdict(list)
     for e in net.edges:
         if e.directed:
             directed[(min(e.source, e.target), max(e.source, e.target))].append(f"{e.source}>{e.target} {e.layer}:{e.count}")
     rows = []
     for (a, b), t in sorted(net.ties.items()):
-        row: dict[str, Any] = {"source": a, "target": b, "weight": round(t.net, 6), "positive": t.positive,
-                               "negative": t.negative, "sign": t.sign, "count": t.count}
-        for ty in TYPE_WEIGHTS:
+        row: dict[str, Any] = {"source": a, "target": b, "weight": round(t.positive, 6), "net": round(t.net, 6),
+                               "positive": t.positive, "negative": t.negative, "sign": t.sign, "count": t.count}
+        for ty in types:
             row[f"n_{ty}"] = t.types.get(ty, 0)
         row.update({"directed": "; ".join(sorted(directed.get((a, b), []))),
                     "frameworks": ";".join(sorted(t.frameworks)), "first": t.first or "", "last": t.last or "",
@@ -683,7 +752,8 @@ def tie_table(net: Network) -> list[dict[str, Any]]:
 
 
 def to_igraph(net: Network, seed: int = 0) -> ig.Graph:
-    """The collapsed signed network as an igraph Graph with all node measures and tie attributes."""
+    """The collapsed signed network as an igraph Graph with all node measures and tie attributes
+    (vertex `name` = actor code, `label` = actor name)."""
     nodes, ties = node_table(net, seed), tie_table(net)
     idx = {r["id"]: i for i, r in enumerate(nodes)}
     g = ig.Graph(n=len(nodes), edges=[(idx[t["source"]], idx[t["target"]]) for t in ties], directed=False)
@@ -695,48 +765,211 @@ def to_igraph(net: Network, seed: int = 0) -> ig.Graph:
     return g
 
 
-def _gexf(net: Network, seed: int) -> str:
-    """GEXF 1.3 (igraph reads but does not write GEXF, so it is serialised here).
-
-    Every value passes through output.xml_text: a character XML 1.0 forbids (a control character in an
-    actor code or event id) is written as its escape, so the file stays well-formed."""
-    from xml.sax.saxutils import quoteattr as _quoteattr
+def _attr(value: Any) -> str:
+    """An XML attribute value, quoted: characters XML 1.0 forbids become escapes (output.xml_text)."""
+    from xml.sax.saxutils import quoteattr
 
     from latticework.output import xml_text
 
-    def quoteattr(value: str) -> str:
-        return _quoteattr(xml_text(value))
+    return quoteattr(xml_text(value))
 
+
+def _text(value: Any) -> str:
+    from xml.sax.saxutils import escape
+
+    from latticework.output import xml_text
+
+    return escape(xml_text(value))
+
+
+def _xml_type(values: Iterable[Any], names: tuple[str, str, str]) -> str:
+    """The narrowest of (integer, double, string) type names that holds every value of a column."""
+    vals = list(values)
+    if vals and all(isinstance(v, int) and not isinstance(v, bool) for v in vals):
+        return names[0]
+    if vals and all(isinstance(v, int | float) and not isinstance(v, bool) for v in vals):
+        return names[1]
+    return names[2]
+
+
+def _num(v: Any) -> str:
+    return repr(float(v)) if isinstance(v, float) else str(v)
+
+
+def _gephi_weight(w: float) -> float:
+    return round(w, 6) if w > 0 else GEPHI_MIN_WEIGHT
+
+
+def _gexf(net: Network, seed: int) -> str:
+    """Static GEXF 1.3 (igraph reads but does not write GEXF, so it is serialised here).
+
+    Node `id` and `label` = actor code (short on a drawing), attribute `actor_name` = its name; edge
+    `weight` = cooperation strength w⁺ (GEPHI_MIN_WEIGHT for a hostility-only tie), every other tie
+    column (`net`, `positive`, `negative`, `sign`, `count`, `n_<TYPE>`, …) an edge attribute.
+    Every value passes through output.xml_text, so the file stays well-formed."""
     nodes, ties = node_table(net, seed), tie_table(net)
-    ncols = [k for k in (nodes[0] if nodes else {}) if k != "id"]
+    ncols = [k for k in (nodes[0] if nodes else {}) if k not in ("id", "label")]
     ecols = [k for k in (ties[0] if ties else {}) if k not in ("source", "target", "weight")]
-
-    def typ(v: Any) -> str:
-        return "double" if isinstance(v, float) else "integer" if isinstance(v, int) and not isinstance(v, bool) \
-            else "string"
-
     out = ['<?xml version="1.0" encoding="UTF-8"?>',
            '<gexf xmlns="http://gexf.net/1.3" version="1.3">',
            '<graph mode="static" defaultedgetype="undirected">',
-           '<attributes class="node">']
-    out += [f'<attribute id="{k}" title="{k}" type="{typ(nodes[0][k])}"/>' for k in ncols]
+           '<attributes class="node">', '<attribute id="actor_name" title="actor_name" type="string"/>']
+    types = ("integer", "double", "string")
+    out += [f'<attribute id="{k}" title="{k}" type="{_xml_type((r[k] for r in nodes), types)}"/>' for k in ncols]
     out.append('</attributes><attributes class="edge">')
-    out += [f'<attribute id="{k}" title="{k}" type="{typ(ties[0][k])}"/>' for k in ecols]
+    out += [f'<attribute id="{k}" title="{k}" type="{_xml_type((t[k] for t in ties), types)}"/>' for k in ecols]
     out.append("</attributes><nodes>")
     for r in nodes:
-        vals = "".join(f"<attvalue for=\"{k}\" value={quoteattr(str(r[k]))}/>" for k in ncols)
-        out.append(f"<node id={quoteattr(r['id'])} label={quoteattr(r['id'])}><attvalues>{vals}</attvalues></node>")
+        vals = f'<attvalue for="actor_name" value={_attr(r["label"])}/>' + "".join(
+            f'<attvalue for="{k}" value={_attr(r[k])}/>' for k in ncols)
+        out.append(f"<node id={_attr(r['id'])} label={_attr(r['id'])}><attvalues>{vals}</attvalues></node>")
     out.append("</nodes><edges>")
     for i, t in enumerate(ties):
-        vals = "".join(f"<attvalue for=\"{k}\" value={quoteattr(str(t[k]))}/>" for k in ecols)
-        out.append(f'<edge id="{i}" source={quoteattr(t["source"])} target={quoteattr(t["target"])} '
-                   f'weight="{t["weight"]}"><attvalues>{vals}</attvalues></edge>')
+        vals = "".join(f'<attvalue for="{k}" value={_attr(t[k])}/>' for k in ecols)
+        out.append(f'<edge id="{i}" source={_attr(t["source"])} target={_attr(t["target"])} '
+                   f'weight="{_num(_gephi_weight(t["positive"]))}"><attvalues>{vals}</attvalues></edge>')
+    out.append("</edges></graph></gexf>")
+    return "\n".join(out) + "\n"
+
+
+def _graphml(net: Network, seed: int) -> str:
+    """GraphML written here rather than by igraph, whose writer numbers the nodes `n0, n1, …`.
+
+    Node `id` = actor code; data keys `name` (the code again, which igraph's reader turns into the
+    vertex name) and `label` (the actor's name, what Gephi shows), then every measure; edge `weight` =
+    cooperation strength w⁺ (GEPHI_MIN_WEIGHT for a hostility-only tie) and every tie column."""
+    nodes, ties = node_table(net, seed), tie_table(net)
+    ncols = ["name", "label"] + [k for k in (nodes[0] if nodes else {}) if k not in ("id", "label")]
+    ecols = [k for k in (ties[0] if ties else {}) if k not in ("source", "target")]
+    rows_n = [{"name": r["id"], **r} for r in nodes]
+    rows_e = [{**t, "weight": _gephi_weight(t["positive"])} for t in ties]
+    types = ("int", "double", "string")
+    out = ['<?xml version="1.0" encoding="UTF-8"?>',
+           '<graphml xmlns="http://graphml.graphdrawing.org/xmlns" '
+           'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+           'xsi:schemaLocation="http://graphml.graphdrawing.org/xmlns '
+           'http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd">']
+    out += [f'<key id="v_{k}" for="node" attr.name="{k}" attr.type="{_xml_type((r[k] for r in rows_n), types)}"/>'
+            for k in ncols]
+    out += [f'<key id="e_{k}" for="edge" attr.name="{k}" attr.type="{_xml_type((t[k] for t in rows_e), types)}"/>'
+            for k in ecols]
+    out.append('<graph id="G" edgedefault="undirected">')
+    for r in rows_n:
+        data = "".join(f'<data key="v_{k}">{_text(r[k])}</data>' for k in ncols)
+        out.append(f"<node id={_attr(r['id'])}>{data}</node>")
+    for i, t in enumerate(rows_e):
+        data = "".join(f'<data key="e_{k}">{_text(_num(t[k]))}</data>' for k in ecols)
+        out.append(f'<edge id="e{i}" source={_attr(t["source"])} target={_attr(t["target"])}>{data}</edge>')
+    out.append("</graph></graphml>")
+    return "\n".join(out) + "\n"
+
+
+def dynamic_windows(net: Network, months: int = 12, step: int = 1) -> list[tuple[str, str]]:
+    """Rolling windows of `months` months every `step` months over the network's period (its since/until,
+    else the months of its first and last events); one window for the whole period if it is shorter."""
+    if months < 1 or step < 1:
+        raise NetworkError("--window and --step must be at least 1 month")
+    days = [b[0] for e in net.events.values() if (b := to_interval(e.get("date") or e.get("published")))]
+    lo = _bound(net.since, end=False) if net.since else (min(days) if days else None)
+    hi = _bound(net.until, end=True) if net.until else (max(days) if days else None)
+    if lo is None or hi is None:
+        return []
+    start, end = f"{lo:%Y-%m}", f"{hi:%Y-%m}"
+    return month_windows(start, end, months, step) or [(start, end)]
+
+
+def _slices(windows: Sequence[tuple[str, str]]) -> list[tuple[date, date]]:
+    """The stretch of time each window's values hold in a dynamic file: from the day after the previous
+    window ends (or the window's own start, whichever is later) to the window's last day. Rolling
+    windows thus tile the timeline without overlap: at a day t, Gephi shows the window ending with t's
+    step (for `--window 12 --step 1`, the 12 months up to t's month); the first window covers its whole span."""
+    out: list[tuple[date, date]] = []
+    for s, u in windows:
+        lo, hi = _bound(s, end=False), _bound(u, end=True)
+        assert lo is not None and hi is not None
+        if out and out[-1][1] >= lo:
+            lo = out[-1][1] + timedelta(days=1)
+        out.append((lo, hi))
+    return out
+
+
+def _runs(present: Sequence[int], slices: Sequence[tuple[date, date]]) -> list[tuple[date, date]]:
+    """Spells: maximal runs of consecutive windows (by index) merged into one interval each."""
+    spells: list[tuple[date, date]] = []
+    prev = None
+    for k in present:
+        if prev is not None and k == prev + 1 and slices[k][0] == spells[-1][1] + timedelta(days=1):
+            spells[-1] = (spells[-1][0], slices[k][1])
+        else:
+            spells.append(slices[k])
+        prev = k
+    return spells
+
+
+def dynamic_gexf(net: Network, windows: Sequence[tuple[str, str]]) -> str:
+    """A dynamic GEXF 1.3 (mode="dynamic", timeformat="date") of the network's events over `windows`.
+
+    Each window's network is built from the events as `build_network` does; its values hold over the
+    window's slice (see `_slices`). A node has a spell where it takes part in an event of a window, an
+    edge where the tie exists in a window (no event of the pair in a window: no spell, no value).
+    Dynamic attributes: edge `weight` (cooperation strength w⁺ of that window, GEPHI_MIN_WEIGHT for a
+    hostility-only tie; declared the way Gephi writes dynamic weights), `net` (signed) and `count`
+    (events); node `strength` (Σ w⁺ over its ties in that window). Static: node `actor_name`, `region`."""
+    slices = _slices(windows)
+    nets = list(window_networks(net.events.values(), windows)) if windows else []
+    regions = load_regions()
+    node_at: dict[str, list[int]] = defaultdict(list)
+    node_val: dict[str, list[float]] = defaultdict(list)
+    tie_at: dict[tuple[str, str], list[int]] = defaultdict(list)
+    tie_val: dict[tuple[str, str], list[tuple[float, float, int]]] = defaultdict(list)
+    for k, w in enumerate(nets):
+        strength: dict[str, float] = defaultdict(float)
+        for pair, t in w.ties.items():
+            tie_at[pair].append(k)
+            tie_val[pair].append((t.positive, t.net, t.count))
+            strength[t.a] += t.positive
+            strength[t.b] += t.positive
+        for n in w.nodes:
+            node_at[n].append(k)
+            node_val[n].append(strength[n])
+    span = f' start="{slices[0][0]}" end="{slices[-1][1]}"' if slices else ""
+    out = ['<?xml version="1.0" encoding="UTF-8"?>',
+           '<gexf xmlns="http://gexf.net/1.3" version="1.3">',
+           f'<graph mode="dynamic" defaultedgetype="undirected" timeformat="date" timerepresentation="interval"{span}>',
+           '<attributes class="node" mode="static"><attribute id="actor_name" title="actor_name" type="string"/>'
+           '<attribute id="region" title="region" type="string"/></attributes>',
+           '<attributes class="node" mode="dynamic"><attribute id="strength" title="strength" type="double"/>'
+           "</attributes>",
+           '<attributes class="edge" mode="dynamic"><attribute id="weight" title="weight" type="double"/>'
+           '<attribute id="net" title="net" type="double"/><attribute id="count" title="count" type="integer"/>'
+           "</attributes><nodes>"]
+
+    def spells(ks: list[int]) -> str:
+        return "<spells>" + "".join(f'<spell start="{a}" end="{b}"/>' for a, b in _runs(ks, slices)) + "</spells>"
+
+    for n in sorted(node_at):
+        ks = node_at[n]
+        vals = (f'<attvalue for="actor_name" value={_attr(actor_label(n))}/>'
+                f'<attvalue for="region" value={_attr(regions.get(n, ""))}/>'
+                + "".join(f'<attvalue for="strength" value="{_num(round(v, 6))}" start="{slices[k][0]}" '
+                          f'end="{slices[k][1]}"/>' for k, v in zip(ks, node_val[n], strict=True)))
+        out.append(f"<node id={_attr(n)} label={_attr(n)}><attvalues>{vals}</attvalues>{spells(ks)}</node>")
+    out.append("</nodes><edges>")
+    for i, pair in enumerate(sorted(tie_at)):
+        ks = tie_at[pair]
+        vals = "".join(
+            f'<attvalue for="weight" value="{_num(_gephi_weight(pos))}" start="{slices[k][0]}" end="{slices[k][1]}"/>'
+            f'<attvalue for="net" value="{_num(round(nt, 6))}" start="{slices[k][0]}" end="{slices[k][1]}"/>'
+            f'<attvalue for="count" value="{c}" start="{slices[k][0]}" end="{slices[k][1]}"/>'
+            for k, (pos, nt, c) in zip(ks, tie_val[pair], strict=True))
+        out.append(f'<edge id="{i}" source={_attr(pair[0])} target={_attr(pair[1])}><attvalues>{vals}</attvalues>'
+                   f"{spells(ks)}</edge>")
     out.append("</edges></graph></gexf>")
     return "\n".join(out) + "\n"
 
 
 def node_link(net: Network, seed: int = 0) -> dict[str, Any]:
-    """The node-link JSON D3 and cytoscape read: {"nodes": [{"id"…}], "links": [{"source","target"…}]}."""
+    """The node-link JSON D3 and cytoscape read: {"nodes": [{"id", "label"…}], "links": [{"source","target"…}]}."""
     ties = tie_table(net)
     for t in ties:
         t["event_ids"] = t["event_ids"].split(";") if t["event_ids"] else []
@@ -745,23 +978,22 @@ def node_link(net: Network, seed: int = 0) -> dict[str, Any]:
             "nodes": node_table(net, seed), "links": ties}
 
 
-def export_network(net: Network, fmt: str, out: str | Path | None, seed: int = 0) -> str | None:
-    """Write the network as graphml, gexf, json (node-link) or csv (tie rows); return text if out is None."""
+#: Formats of export_network (and `latticework network --format`).
+NETWORK_FORMATS = ("graphml", "gexf", "gexf-dynamic", "json", "csv")
+
+
+def export_network(net: Network, fmt: str, out: str | Path | None, seed: int = 0, window: int = 12,
+                   step: int = 1) -> str | None:
+    """Write the network as graphml, gexf, gexf-dynamic (rolling windows of `window` months every
+    `step` months), json (node-link) or csv (tie rows); return the text if out is None."""
     import json
-    import tempfile
 
     if fmt == "graphml":
-        from latticework.output import xml_text
-
-        g = to_igraph(net, seed)
-        for seq in (g.vs, g.es):  # igraph fails on characters XML 1.0 forbids; write their escapes instead
-            for key in seq.attributes():
-                seq[key] = [xml_text(v) if isinstance(v, str) else v for v in seq[key]]
-        with tempfile.NamedTemporaryFile("r", suffix=".graphml", encoding="utf-8") as tmp:
-            g.write_graphml(tmp.name)
-            text = Path(tmp.name).read_text(encoding="utf-8")
+        text = _graphml(net, seed)
     elif fmt == "gexf":
         text = _gexf(net, seed)
+    elif fmt == "gexf-dynamic":
+        text = dynamic_gexf(net, dynamic_windows(net, window, step))
     elif fmt == "json":
         text = json.dumps(node_link(net, seed), ensure_ascii=False, indent=1) + "\n"
     elif fmt == "csv":
@@ -782,7 +1014,7 @@ def export_network(net: Network, fmt: str, out: str | Path | None, seed: int = 0
             sys.stdout = old
         text = buf.getvalue()
     else:
-        raise NetworkError(f"unknown network format {fmt!r} (graphml, gexf, json, csv)")
+        raise NetworkError(f"unknown network format {fmt!r} ({', '.join(NETWORK_FORMATS)})")
     if out is None:
         return text
     from latticework.output import write_text

@@ -14,14 +14,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from latticework import claims as C
 from latticework import network as N
 from latticework.intervals import to_interval
 from latticework.output import terminal_line, write_text
 
-#: A hub claim is "supported" when the top hub score leads the runner-up by at least this much.
-HUB_MARGIN = 0.1
-#: "Bloc politics" needs at least this share of balanced triads (when there are triads).
-BALANCE_THRESHOLD = 0.8
+#: The claims' thresholds live in latticework.claims; this name is kept for callers of the report module.
+HUB_MARGIN = C.HUB_MARGIN
 BLOC_COLOURS = {"A": "#1f5fbf", "B": "#c8322d", "": "#8c8c8c"}
 
 
@@ -40,18 +39,12 @@ def _windows(since: str | None, until: str | None, events: Sequence[dict[str, An
     return N.month_windows(f"{lo[0]:%Y-%m}", f"{hi[1]:%Y-%m}", months, months) or [(f"{lo[0]:%Y-%m}", f"{hi[1]:%Y-%m}")]
 
 
-def _tie_events(net: N.Network, pairs: Sequence[tuple[str, str]], limit: int = 12) -> list[str]:
-    out: list[str] = []
-    for p in pairs:
-        t = net.ties.get((min(p), max(p)))
-        if t:
-            out += [i for i in t.event_ids if i not in out]
-    return out[:limit]
-
-
 def analyse(events: Sequence[dict[str, Any]], since: str | None = None, until: str | None = None,
-            window_months: int = 3, seed: int = 0, actors: Sequence[str] | None = None) -> dict[str, Any]:
-    """Every number the report shows, plus the three claims with verdicts and supporting event ids."""
+            window_months: int = 3, seed: int = 0, actors: Sequence[str] | None = None,
+            draws: int = C.DRAWS) -> dict[str, Any]:
+    """Every number the report shows, plus the three claims (latticework.claims): each with its verdict,
+    test against chance (`draws` null-model draws, seeded by `seed`), evidence minimums and supporting
+    event ids."""
     events = list(events)
     net = N.build_network(events, since, until, actors)
     cen = N.centrality(net)
@@ -67,7 +60,9 @@ def analyse(events: Sequence[dict[str, Any]], since: str | None = None, until: s
         row["cross_bloc_hostility"] = round(sum(t.negative for t in w.ties.values()
                                                 if blocs.get(t.a) and blocs.get(t.b) and blocs[t.a] != blocs[t.b]), 3)
     dyads = sorted(net.ties.values(), key=lambda t: (-abs(t.net), -t.count, t.a, t.b))
-    claims = [_hub_claim(net, cen), _bloc_claim(net, bal, com), _dilemma_claim(net, bal, series, nets)]
+    hub = C.hub_claim(net, cen, draws, seed)
+    blocs_claim = C.bloc_claim(net, bal, com, draws, seed)
+    claims = [hub, blocs_claim, C.dilemma_claim(net, bal, series, nets, blocs_claim, draws, seed)]
     half = len(wins) // 2
     changes: dict[str, Any] = {"new": [], "strengthened": [], "grew_most": [], "soured": []}
     if half:
@@ -85,68 +80,24 @@ def analyse(events: Sequence[dict[str, Any]], since: str | None = None, until: s
     }
 
 
-def _hub_claim(net: N.Network, cen: list[dict[str, Any]]) -> dict[str, Any]:
-    if not cen:
-        return {"id": "hub", "title": "No hub", "verdict": "no data", "text": "The window holds no ties.",
-                "numbers": {}, "event_ids": []}
-    top = cen[0]
-    second = cen[1] if len(cen) > 1 else {"actor": "—", "hub_score": 0.0, "strength": 0.0}
-    margin = round(top["hub_score"] - second["hub_score"], 6)
-    partners = sorted((t for t in net.ties.values() if top["actor"] in (t.a, t.b) and t.positive > 0),
-                      key=lambda t: -t.positive)
-    ok = margin >= HUB_MARGIN
-    text = (f"{top['actor']} is the hub: hub score {top['hub_score']:.3f} against {second['hub_score']:.3f} for "
-            f"{second['actor']} (margin {margin:.3f}); cooperation strength {top['strength']:g} over "
-            f"{len(partners)} partners, betweenness {top['betweenness']:g}.")
-    return {"id": "hub", "title": f"{top['actor']} is the hub", "verdict": "supported" if ok else "not supported",
-            "text": text, "numbers": {"hub": top["actor"], "margin": margin, "runner_up": second["actor"]},
-            "event_ids": _tie_events(net, [(t.a, t.b) for t in partners], 20)}
+def _num(x: Any) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "—"
+    return f"{x:.4g}" if isinstance(x, float) else str(x)
 
 
-def _bloc_claim(net: N.Network, bal: dict[str, Any], com: dict[str, Any]) -> dict[str, Any]:
-    blocs = bal["blocs"]
-    a = sorted(k for k, v in blocs.items() if v == "A")
-    b = sorted(k for k, v in blocs.items() if v == "B")
-    share = bal["balanced_share"]
-    cross_neg = [t for t in net.ties.values() if t.sign < 0 and blocs.get(t.a) and blocs.get(t.b)
-                 and blocs[t.a] != blocs[t.b]]
-    ok = bool(a and b and cross_neg) and (share is None or share >= BALANCE_THRESHOLD)
-    text = (f"Two blocs: A = {', '.join(a) or '—'}; B = {', '.join(b) or '—'}. "
-            f"Balanced triads {bal['balanced_triads']}/{bal['triads']}"
-            + (f" ({share:.0%})" if share is not None else "")
-            + f"; frustration index {bal['frustration']}"
-            + ("" if bal["frustration_exact"] else f" (heuristic; lower bound {bal['frustration_lower_bound']})")
-            + f" of {bal['signed_ties']} signed ties; {len(cross_neg)} hostile ties run between the blocs; "
-            f"Leiden modularity of cooperation {com['modularity']:.3f} over {len(com['communities'])} communities.")
-    within = sorted((t for t in net.ties.values() if t.positive > 0 and blocs.get(t.a) == blocs.get(t.b) == "A"),
-                    key=lambda t: -t.positive)[:3]
-    return {"id": "blocs", "title": "Bloc politics", "verdict": "supported" if ok else "not supported",
-            "text": text, "numbers": {"bloc_a": a, "bloc_b": b, "balanced_share": share,
-                                      "frustration": bal["frustration"], "modularity": com["modularity"]},
-            "event_ids": _tie_events(net, [(t.a, t.b) for t in cross_neg + within], 20)}
-
-
-def _dilemma_claim(net: N.Network, bal: dict[str, Any], series: list[dict[str, Any]],
-                   nets: list[N.Network]) -> dict[str, Any]:
-    blocs = bal["blocs"]
-    coop = [r["within_bloc_cooperation"] for r in series]
-    hostile = sum(r["cross_bloc_hostility"] for r in series)
-    half = len(coop) // 2
-    early, late = sum(coop[:half]), sum(coop[half:])
-    rising = len(coop) >= 2 and late > early
-    ok = hostile > 0 and rising
-    text = (f"Hostility across the blocs totals {hostile:g} (negative tie weight) while cooperation within blocs "
-            f"went from {early:g} in the first half of the windows to {late:g} in the second "
-            f"({'rising' if rising else 'not rising'}; per window: {', '.join(f'{c:g}' for c in coop)}).")
-    cross = [(t.a, t.b) for t in net.ties.values() if t.sign < 0 and blocs.get(t.a) and blocs.get(t.b)
-             and blocs[t.a] != blocs[t.b]]
-    recent = nets[-1] if nets else net
-    grow = [(t.a, t.b) for t in sorted(recent.ties.values(), key=lambda t: -t.positive)
-            if blocs.get(t.a) and blocs.get(t.a) == blocs.get(t.b)][:3]
-    return {"id": "dilemma", "title": "Security dilemma", "verdict": "supported" if ok else "not supported",
-            "text": text, "numbers": {"cross_bloc_hostility": hostile, "early": early, "late": late},
-            "event_ids": _tie_events(net, cross, 10) + [i for i in _tie_events(recent, grow, 10)
-                                                       if i not in _tie_events(net, cross, 10)]}
+def _test_row(t: dict[str, Any]) -> dict[str, str]:
+    """A claim's test as one table row: what is tested, against which null model, and the outcome."""
+    nl = t["null"]
+    draws = str(t["draws"]) + (f" (of {t['draws_asked']}, scaled down for the graph's size)"
+                               if t["draws"] < t["draws_asked"] and t["draws"] else "")
+    side = "≥" if t["alternative"] == "greater" else "≤"
+    return {"test": f"{t['name']}: {t['statistic']}", "null model": t["null_model"],
+            "observed": _num(t["observed"]),
+            "null mean ± sd": f"{_num(nl['mean'])} ± {_num(nl['sd'])}",
+            "null 5 %–95 %": f"{_num(nl['q05'])} – {_num(nl['q95'])}", "draws": draws,
+            "p-value": f"{t['p_value']:.3g} (P[null {side} observed])", "z": _num(t["z"]),
+            "threshold": t.get("threshold") or f"p ≤ {t['alpha']:g}"}
 
 
 def _layout(net: N.Network, seed: int) -> dict[str, tuple[float, float]]:
@@ -251,6 +202,7 @@ h1{font-size:26px;margin-bottom:4px} h2{margin-top:32px;border-bottom:1px solid 
 table{border-collapse:collapse;margin:8px 0} td,th{border:1px solid #ddd;padding:3px 8px;text-align:left;vertical-align:top}
 th{background:#f2f2ee} .claim{border-left:5px solid #999;padding:6px 14px;margin:12px 0;background:#fafafa}
 .claim.supported{border-color:#2b8a3e} .claim.not-supported{border-color:#c92a2a}
+.claim.not-enough-evidence{border-color:#e8a33d} .claim table{font-size:13px}
 .verdict{font-weight:700;text-transform:uppercase;font-size:12px;letter-spacing:.05em}
 blockquote{margin:4px 0 4px 0;padding:2px 10px;border-left:3px solid #bbb;color:#333;font-style:italic}
 .ev{margin:10px 0;padding:6px 10px;border:1px solid #eee} .ev:target{background:#fff7d6}
@@ -271,8 +223,14 @@ def render_html(data: dict[str, Any], title: str | None = None) -> str:
                     '<h2 id="claims">Claims tested</h2>']
     for c in data["claims"]:
         cls = c["verdict"].replace(" ", "-")
+        t = _test_row(c["test"])
         p.append(f'<div class="claim {cls}" id="claim-{c["id"]}"><div class="verdict">{_e(c["verdict"])}</div>'
                  f'<h3>{_e(c["title"])}</h3><p>{_e(c["text"])}</p>'
+                 '<table class="test"><tr>' + "".join(f"<th>{_e(k)}</th>" for k in t) + "</tr><tr>"
+                 + "".join(f"<td>{_e(v)}</td>" for v in t.values()) + "</tr></table>"
+                 '<table class="minimums"><tr><th>evidence minimum</th><th>required</th><th>observed</th><th>met</th></tr>'
+                 + "".join(f"<tr><td>{_e(m['name'])}</td><td>≥ {m['required']:g}</td><td>{m['observed']:g}</td>"
+                           f"<td>{'yes' if m['met'] else 'no'}</td></tr>" for m in c["minimums"]) + "</table>"
                  f'<p class="muted">Supporting events: {_links(c["event_ids"]) or "none"}</p></div>')
     p.append('<h2 id="network-drawing">Network</h2>')
     p.append(_network_svg(data))
@@ -360,8 +318,14 @@ def render_markdown(data: dict[str, Any], title: str | None = None) -> str:
     out = [f"# {_md(title)}", "", f"{len(net.events)} events, {len(net.nodes)} actors, {len(net.ties)} ties.", "",
            "## Claims tested", ""]
     for c in data["claims"]:
+        t = _test_row(c["test"])
         out += [f"### {_md(c['title'])} — {_md(c['verdict'])}", "", _md(c["text"]), "",
-                "Supporting events: " + (_md_links(c["event_ids"]) or "none"), ""]
+                "| " + " | ".join(_md(k) for k in t) + " |", "|" + "---|" * len(t),
+                "| " + " | ".join(_md(v) for v in t.values()) + " |", "",
+                "| evidence minimum | required | observed | met |", "|---|---|---|---|"]
+        out += [f"| {_md(m['name'])} | ≥ {m['required']:g} | {m['observed']:g} | {'yes' if m['met'] else 'no'} |"
+                for m in c["minimums"]]
+        out += ["", "Supporting events: " + (_md_links(c["event_ids"]) or "none"), ""]
     out += ["## Hub ranking", "", "| # | actor | hub score | strength | betweenness | eigenvector | bloc |",
             "|---|---|---|---|---|---|---|"]
     blocs = data["balance"]["blocs"]
@@ -404,12 +368,13 @@ def render_markdown(data: dict[str, Any], title: str | None = None) -> str:
 
 
 def write_report(events: Sequence[dict[str, Any]], out: str | Path, since: str | None = None,
-                 until: str | None = None, window_months: int = 3, actors: Sequence[str] | None = None) -> dict[str, Any]:
+                 until: str | None = None, window_months: int = 3, actors: Sequence[str] | None = None,
+                 draws: int = C.DRAWS, seed: int = 0) -> dict[str, Any]:
     """Analyse and write `out` (.html/.htm → HTML, .md → Markdown); returns the analysis."""
     suffix = Path(out).suffix.lower()
     if suffix not in (".html", ".htm", ".md"):
         raise N.NetworkError(f"{out}: report file must end in .html or .md")
-    data = analyse(events, since, until, window_months, actors=actors)
+    data = analyse(events, since, until, window_months, seed=seed, actors=actors, draws=draws)
     text = render_markdown(data) if suffix == ".md" else render_html(data)
     write_text(out, text)
     return data

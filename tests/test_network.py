@@ -140,26 +140,128 @@ def test_region_filter() -> None:
     assert net.nodes == ["JPN", "KOR"] and list(net.ties) == [("JPN", "KOR")]
 
 
+def export_events() -> list[dict]:
+    """JPN–USA cooperate (CONSULT 1 + AID 2), JPN accuses CHN (hostility only), CHN and KOR consult but
+    CHN threatens KOR (net −1), a Quad meeting links four."""
+    return numbered([ev("CONSULT", ["JPN", "USA"]), ev("ACCUSE", ["JPN"], ["CHN"]), ev("AID", ["USA"], ["JPN"]),
+                     ev("CONSULT", ["CHN", "KOR"]), ev("THREATEN", ["CHN"], ["KOR"]),
+                     ev("CONSULT", ["JPN", "USA", "AUS", "IND"], framework="QUAD")])
+
+
 def test_exports_open_in_readers(tmp_path: Path) -> None:
-    events = numbered([ev("CONSULT", ["JPN", "USA"]), ev("ACCUSE", ["JPN"], ["CHN"]), ev("AID", ["USA"], ["JPN"])])
-    net = N.build_network(events)
-    N.export_network(net, "graphml", tmp_path / "n.graphml")
+    import networkx as nx
+
+    net = N.build_network(export_events())
+    ties = {(t.a, t.b): t for t in net.ties.values()}
+    names = {"JPN": "Japan", "USA": "United States", "CHN": "China", "KOR": "South Korea", "AUS": "Australia",
+             "IND": "India"}
+    for fmt in ("graphml", "gexf"):
+        N.export_network(net, fmt, tmp_path / f"n.{fmt}")
+    readers = {"graphml (networkx)": nx.read_graphml(tmp_path / "n.graphml"),
+               "gexf (networkx)": nx.read_gexf(tmp_path / "n.gexf")}
+    for what, G in readers.items():
+        assert set(G.nodes) == set(names), what  # node ids are the actor codes, not n0, n1, …
+        assert G.number_of_edges() == len(ties), what
+        for a, b, d in G.edges(data=True):
+            t = ties[(min(a, b), max(a, b))]
+            assert d["weight"] >= 0, what  # cooperation strength, never the signed value
+            assert d["weight"] == (t.positive if t.positive > 0 else N.GEPHI_MIN_WEIGHT), what
+            assert d["net"] == pytest.approx(t.net) and d["positive"] == t.positive and d["sign"] == t.sign, what
+            for ty in ("CONSULT", "AID", "ACCUSE", "THREATEN"):  # one count per type present…
+                assert d[f"n_{ty}"] == t.types.get(ty, 0), what
+            assert "n_AGREE" not in d and "n_REQUEST" not in d, what  # …and none for types absent
+    gml = readers["graphml (networkx)"]
+    assert {n: d["label"] for n, d in gml.nodes(data=True)} == names
+    assert gml.nodes["JPN"]["name"] == "JPN" and gml.nodes["JPN"]["hub_rank"] == 1
+    gx = readers["gexf (networkx)"]
+    assert {n: d["actor_name"] for n, d in gx.nodes(data=True)} == names and gx.nodes["KOR"]["label"] == "KOR"
+    cj = gml.edges["CHN", "JPN"]
+    assert cj["net"] == -1 and cj["positive"] == 0 and cj["weight"] == N.GEPHI_MIN_WEIGHT
+    assert gml.edges["CHN", "KOR"]["net"] == -1 and gml.edges["CHN", "KOR"]["weight"] == 1
+
     g = ig.Graph.Read_GraphML(str(tmp_path / "n.graphml"))
-    assert sorted(g.vs["name"]) == ["CHN", "JPN", "USA"] and g.ecount() == 2
+    assert sorted(g.vs["name"]) == sorted(names) and g.vs["id"] == g.vs["name"] and g.ecount() == len(ties)
+    assert dict(zip(g.vs["name"], g.vs["label"], strict=True)) == names
+    assert min(g.es["weight"]) > 0 and all(isinstance(x, float) for x in g.es["net"])
     e = g.es[g.get_eid(g.vs.find(name="JPN").index, g.vs.find(name="USA").index)]
-    assert e["weight"] == 3.0 and e["directed"] == "USA>JPN AID:1"
-    N.export_network(net, "gexf", tmp_path / "n.gexf")
+    assert e["weight"] == 4.0 and e["net"] == 4.0 and e["directed"] == "USA>JPN AID:1" and e["frameworks"] == "QUAD"
     root = ET.parse(tmp_path / "n.gexf").getroot()
     ns = {"g": "http://gexf.net/1.3"}
-    assert len(root.findall(".//g:node", ns)) == 3 and len(root.findall(".//g:edge", ns)) == 2
+    assert len(root.findall(".//g:node", ns)) == 6 and len(root.findall(".//g:edge", ns)) == len(ties)
+    assert all(float(x.get("weight")) > 0 for x in root.findall(".//g:edge", ns))
+
     data = json.loads(N.export_network(net, "json", None) or "")
-    assert {n["id"] for n in data["nodes"]} == {"CHN", "JPN", "USA"}
+    assert {n["id"]: n["label"] for n in data["nodes"]} == names
     neg = [link for link in data["links"] if link["sign"] < 0]
-    assert neg[0]["source"] == "CHN" and neg[0]["event_ids"] == ["e1"]
+    assert {(x["source"], x["target"]) for x in neg} == {("CHN", "JPN"), ("CHN", "KOR")}
+    assert min(link["weight"] for link in data["links"]) == 0  # JSON keeps the exact cooperation strength
     text = N.export_network(net, "csv", None) or ""
-    assert text.splitlines()[0].startswith("source,target,weight") and len(text.splitlines()) == 3
-    with pytest.raises(N.NetworkError):
+    assert text.splitlines()[0].startswith("source,target,weight,net,positive,negative,sign,count,n_CONSULT")
+    assert len(text.splitlines()) == len(ties) + 1
+    with pytest.raises(N.NetworkError, match="gexf-dynamic"):
         N.export_network(net, "dot", None)
+
+
+def test_actor_labels() -> None:
+    assert N.actor_label("KOR") == "South Korea" and N.actor_label("PRK") == "North Korea"
+    assert N.actor_label("RUS") == "Russia" and N.actor_label("GBR") == "United Kingdom"
+    assert N.actor_label("NATO") == "North Atlantic Treaty Organization"
+    assert N.actor_label("XKX") == "Kosovo" and N.actor_label("W0") == "W0"
+
+
+def test_dynamic_gexf_spells(tmp_path: Path) -> None:
+    import networkx as nx
+
+    events = numbered([ev("CONSULT", ["JPN", "USA"], date="2024-01-10"), ev("AID", ["USA"], ["JPN"], date="2024-02-03"),
+                       ev("ACCUSE", ["JPN"], ["CHN"], date="2024-02-20"), ev("CONSULT", ["JPN", "KOR"], date="2024-06-05"),
+                       ev("COOPERATE", ["JPN", "USA"], date="2024-06-25")])
+    net = N.build_network(events, "2024-01", "2024-06")
+    out = tmp_path / "d.gexf"
+    N.export_network(net, "gexf-dynamic", out, window=2, step=1)  # windows Jan–Feb, Feb–Mar, …, May–Jun
+    root = ET.parse(out).getroot()
+    ns = {"g": "http://gexf.net/1.3"}
+    graph = root.find("g:graph", ns)
+    assert graph is not None and graph.get("mode") == "dynamic" and graph.get("timeformat") == "date"
+    assert (graph.get("start"), graph.get("end")) == ("2024-01-01", "2024-06-30")
+    assert {a.get("mode") for a in graph.findall("g:attributes", ns)} == {"static", "dynamic"}
+    edges = {(e.get("source"), e.get("target")): e for e in graph.findall(".//g:edge", ns)}
+    assert set(edges) == {("CHN", "JPN"), ("JPN", "USA"), ("JPN", "KOR")}
+    for e in edges.values():
+        assert e.find("g:spells", ns) is not None and e.get("weight") is None  # the weight is per window
+
+    def spells(el: ET.Element) -> list[tuple[str | None, str | None]]:
+        return [(s.get("start"), s.get("end")) for s in el.findall("g:spells/g:spell", ns)]
+
+    # slices: Jan–Feb (the first window whole), then one month each: Mar, Apr, May, Jun
+    assert spells(edges[("JPN", "USA")]) == [("2024-01-01", "2024-03-31"), ("2024-06-01", "2024-06-30")]
+    assert spells(edges[("CHN", "JPN")]) == [("2024-01-01", "2024-03-31")]  # no event of the pair after March
+    assert spells(edges[("JPN", "KOR")]) == [("2024-06-01", "2024-06-30")]
+    nodes = {n.get("id"): n for n in graph.findall(".//g:node", ns)}
+    assert spells(nodes["KOR"]) == [("2024-06-01", "2024-06-30")]
+    assert spells(nodes["JPN"]) == [("2024-01-01", "2024-03-31"), ("2024-06-01", "2024-06-30")]
+    weights = [(a.get("value"), a.get("start")) for a in edges[("JPN", "USA")].findall("g:attvalues/g:attvalue", ns)
+               if a.get("for") == "weight"]
+    assert weights == [("3.0", "2024-01-01"), ("2.0", "2024-03-01"), ("2.0", "2024-06-01")]
+
+    G = nx.read_gexf(out)
+    assert G.graph["mode"] == "dynamic"
+    ju = G.edges["JPN", "USA"]
+    assert ju["spells"] == [("2024-01-01", "2024-03-31"), ("2024-06-01", "2024-06-30")]
+    assert ju["net"] == [(3.0, "2024-01-01", "2024-02-29"), (2.0, "2024-03-01", "2024-03-31"),
+                         (2.0, "2024-06-01", "2024-06-30")]
+    assert all(v >= 0 for _, _, d in G.edges(data=True) for v in [d["weight"]])
+    assert G.edges["CHN", "JPN"]["net"] == [(-1.0, "2024-01-01", "2024-02-29"), (-1.0, "2024-03-01", "2024-03-31")]
+    assert G.nodes["JPN"]["actor_name"] == "Japan" and G.nodes["JPN"]["strength"][0] == (3.0, "2024-01-01",
+                                                                                           "2024-02-29")
+    # every window's values match that window's own network
+    for (s, u), (lo, hi) in zip(N.month_windows("2024-01", "2024-06", 2, 1), N._slices(
+            N.month_windows("2024-01", "2024-06", 2, 1)), strict=True):
+        w = N.build_network(events, s, u)
+        for (a, b), t in w.ties.items():
+            assert (t.net, str(lo), str(hi)) in G.edges[a, b]["net"]
+    one = ET.fromstring(N.export_network(net, "gexf-dynamic", None, window=12) or "")  # shorter than a window
+    assert [(s.get("start"), s.get("end")) for s in one.iter("{http://gexf.net/1.3}spell")][:1] == [
+        ("2024-01-01", "2024-06-30")]
 
 
 def test_balance_tie_broken_by_weight() -> None:

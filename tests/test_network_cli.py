@@ -33,23 +33,39 @@ def test_import_network_report_export(store_url: str, tmp_path: Path) -> None:
     data = json.loads(res.stdout)
     ids = {n["id"] for n in data["nodes"]}
     assert ids <= set(N.region_actors("East Asia")) and {"JPN", "KOR", "CHN"} <= ids
-    assert all(link["event_ids"][0].startswith("dcad:") for link in data["links"])
+    from latticework.store import Store  # the ties carry event ids; each event here is a DCAD agreement
+
+    with Store(store_url) as store:
+        assert all((store.get_event(link["event_ids"][0]) or {}).get("source") == "dcad" for link in data["links"])
 
     out = tmp_path / "net.graphml"
     assert run("network", "--since", "2023", "--until", "2023", "-f", "graphml", "-o", out, "--db", store_url) \
         .exit_code == 0
     g = ig.Graph.Read_GraphML(str(out))
     assert set(g.vs["name"]) == {"JPN", "PHL", "AUS", "USA", "UKR", "CHN", "GBR", "ITA", "PRK", "KOR", "RUS"}
+    assert g.vs["id"] == g.vs["name"] and dict(zip(g.vs["name"], g.vs["label"], strict=True))["PHL"] == "Philippines"
+    assert min(g.es["weight"]) > 0 and min(g.es["net"]) < 0  # non-negative weight, signed value beside it
+
+    dyn = tmp_path / "net-dynamic.gexf"
+    res = run("network", "--since", "2000", "--until", "2010", "-f", "gexf-dynamic", "--window", "24", "--step", "12",
+              "-o", dyn, "--db", store_url)
+    assert res.exit_code == 0, res.output
+    import networkx as nx
+
+    G = nx.read_gexf(dyn)
+    assert G.graph["mode"] == "dynamic" and G.number_of_edges() > 0
+    assert all(d["spells"] and d["weight"] >= 0 for _, _, d in G.edges(data=True))
+    assert all(d["spells"] for _, d in G.nodes(data=True))
 
     html = tmp_path / "r.html"
     res = run("report", "-o", html, "--since", "2023", "--until", "2023", "--source", "polecat", "--db", store_url)
     assert res.exit_code == 0, res.output
     page = html.read_text(encoding="utf-8")
-    assert "Hub ranking" in page and "polecat:pc-0005" in page
+    assert "Hub ranking" in page and "POLECAT pc-0005" in page  # its quoted evidence (ids are event-level now)
 
     plover = tmp_path / "e.json"
     assert run("export", "-f", "plover", "-o", plover, "--source", "polecat", "--db", store_url).exit_code == 0
-    recs = [json.loads(x) for x in plover.read_text(encoding="utf-8").splitlines()]  # PLOVER 0.8: JSONL
+    recs = json.loads(plover.read_text(encoding="utf-8"))
     assert len(recs) == 8 and {r["id"] for r in recs} >= {"polecat:pc-0001", "polecat:pc-0010"}
     gd = tmp_path / "e.tsv"
     assert run("export", "-f", "gdelt", "-o", gd, "--since", "2018-06", "--until", "2018-06",
@@ -78,6 +94,13 @@ def test_seeds_report_2024(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     text = md.read_text(encoding="utf-8")
     assert "### JPN is the hub — supported" in text
+    # every claim states its test, the null distribution, the p-value and its evidence minimums
+    assert text.count("| test | null model | observed | null mean ± sd | null 5 %–95 % | draws | p-value | z | "
+                      "threshold |") == 3
+    assert text.count("| evidence minimum | required | observed | met |") == 3
+    verdicts = [ln.split(" — ")[-1] for ln in text.splitlines() if ln.startswith("### ")][:3]
+    assert len(verdicts) == 3 and set(verdicts) <= {"supported", "not supported", "not enough evidence"}
+    assert "supported: JPN is the hub (p = " in res.output  # the verdict lines on stderr carry the p-value
     from latticework.store import Store
 
     with Store(db) as store:

@@ -48,13 +48,25 @@ def test_claims_with_numbers(data: dict) -> None:
     hub, blocs, dilemma = data["claims"]
     assert hub["title"] == "JPN is the hub" and hub["verdict"] == "supported"
     assert hub["numbers"]["margin"] >= R.HUB_MARGIN and "a3" in hub["event_ids"]
+    assert hub["test"]["p_value"] <= R.C.ALPHA and hub["test"]["name"] == "hub concentration"
     assert set(blocs["numbers"]["bloc_b"]) == {"CHN", "RUS", "PRK"}
     assert {"JPN", "USA", "KOR", "GBR", "ITA", "PHL", "AUS"} <= set(blocs["numbers"]["bloc_a"])
-    assert blocs["verdict"] == "supported" and blocs["numbers"]["frustration"] == 0
-    assert {"a6", "a7", "a9"} <= set(blocs["event_ids"])
-    # two half-year windows: cooperation within blocs rises (first half 1+2+1, second half much more)
+    assert blocs["numbers"]["frustration"] == 0 and {"a6", "a7", "a9"} <= set(blocs["event_ids"])
+    # two camps, perfectly balanced, but only two hostile ties (CHN–JPN, KOR–PRK) run between them:
+    # too little to call it bloc politics, and the sign shuffles are balanced too often (p0 > ALPHA)
+    assert blocs["verdict"] == "not enough evidence" and blocs["numbers"]["hostile_ties"] == 2
+    assert {m["name"] for m in blocs["minimums"] if not m["met"]} == {
+        "hostile ties between the blocs", "share of shuffles that are unbalanced (1 − p0)"}
+    # two half-year windows: cooperation within blocs rises (first half 1+2+1, second half much more),
+    # but two windows and eight cooperative events are below the dilemma's minimums
     assert [w["since"] for w in data["series"]] == ["2024-01", "2024-07"]
-    assert dilemma["verdict"] == "supported" and dilemma["numbers"]["late"] > dilemma["numbers"]["early"]
+    assert dilemma["numbers"]["late"] > dilemma["numbers"]["early"]
+    assert dilemma["verdict"] == "not enough evidence"
+    assert {"windows in the series", "cooperative events inside a bloc"} <= {
+        m["name"] for m in dilemma["minimums"] if not m["met"]}
+    for c in data["claims"]:
+        assert set(c["test"]) >= {"name", "statistic", "null_model", "observed", "null", "draws", "p_value", "alpha"}
+        assert set(c["test"]["null"]) == {"mean", "sd", "q05", "q50", "q95"}
     assert data["network"].ties[("CHN", "JPN")].net == -2
 
 
@@ -70,7 +82,8 @@ def test_ties_that_grew(data: dict) -> None:
 def test_no_rising_cooperation_no_dilemma() -> None:
     flat = [e for e in HISTORY if e["date"] < "2024-07"] + [HISTORY[5]]
     d = R.analyse(flat, "2024", "2024", window_months=6)
-    assert d["claims"][2]["verdict"] == "not supported"
+    assert d["claims"][2]["verdict"] == "not enough evidence"
+    assert d["claims"][2]["numbers"]["late"] <= d["claims"][2]["numbers"]["early"]
 
 
 def test_markdown_report(tmp_path: Path) -> None:
@@ -161,9 +174,9 @@ def test_report_in_headless_chromium(tmp_path: Path) -> None:
     assert dom.count('class="chart"') == 5
     assert "Beijing denounced Tokyo's partnerships." in dom or "Beijing denounced Tokyo&#x27;s partnerships." in dom
     shot = tmp_path / "shot.png"
-    _chromium(browser, tmp_path, "--window-size=1100,1400", f"--screenshot={shot}", out.as_uri())
+    _chromium(browser, tmp_path, "--window-size=1100,2600", f"--screenshot={shot}", out.as_uri())
     w, h, rows = _png_pixels(shot)
-    assert (w, h) == (1100, 1400)
+    assert (w, h) == (1100, 2600)
 
     pixels = np.frombuffer(b"".join(rows), dtype=np.uint8).reshape(h, w, 3).astype(int)
 

@@ -11,7 +11,6 @@ from typing import Annotated, Any
 import typer
 
 from latticework.cli.app import app
-from latticework.cli.checks import check_status
 
 DbOpt = Annotated[str | None, typer.Option("--db", envvar="LATTICEWORK_DB",
                                            help="Database URL or SQLite file path (default ./latticework.db).")]
@@ -34,13 +33,13 @@ UntilOpt = Annotated[str | None, typer.Option(help="Window end, inclusive (YYYY[
 RegionOpt = Annotated[str | None, typer.Option(help="Only actors of these regions (comma-separated; see "
                                                     "latticework/data/regions.tsv).")]
 SourceOpt = Annotated[str | None, typer.Option(help="Only events of this source (text, gdelt, icews, polecat, dcad).")]
-StatusOpt = Annotated[str | None, typer.Option(help="Only occurred or only planned events (default: both).",
-                                                callback=check_status)]
+StatusOpt = Annotated[str | None, typer.Option(help="Only occurred or only planned events (default: both).")]
 
 
 class GraphFormat(StrEnum):
     graphml = "graphml"
     gexf = "gexf"
+    gexf_dynamic = "gexf-dynamic"
     json = "json"
     csv = "csv"
 
@@ -82,18 +81,23 @@ def _actors(region: str | None) -> list[str] | None:
 @app.command()
 def network(
     since: SinceOpt = None, until: UntilOpt = None, region: RegionOpt = None,
-    fmt: Annotated[GraphFormat, typer.Option("--format", "-f", help="graphml/gexf (Gephi), json (D3 node-link), "
+    fmt: Annotated[GraphFormat, typer.Option("--format", "-f", help="graphml/gexf (Gephi), gexf-dynamic (Gephi's "
+                                                                     "timeline: rolling windows), json (D3 node-link), "
                                                                      "csv (ties).")] = GraphFormat.graphml,
     output: Annotated[str | None, typer.Option("--output", "-o", help="Write to FILE instead of stdout.")] = None,
+    window: Annotated[int, typer.Option(min=1, help="gexf-dynamic: months per window.")] = 12,
+    step: Annotated[int, typer.Option(min=1, help="gexf-dynamic: months between window starts.")] = 1,
     source: SourceOpt = None, status: StatusOpt = None, db: DbOpt = None,
 ) -> None:
-    """The alliance network of a window, with every node measure, for Gephi, D3 or a spreadsheet."""
+    """The alliance network of a window, with every node measure, for Gephi, D3 or a spreadsheet.
+
+    Edge `weight` is the cooperation strength (never negative); `net` is the signed value."""
     from latticework.network import build_network, export_network, load_events
 
     with _guard(db) as store:
         events = load_events(store, since, until, source=source, status=status)
         net = build_network(events, since, until, _actors(region))
-        text = export_network(net, fmt.value, output)
+        text = export_network(net, fmt.value, output, window=window, step=step)
     if text is not None:
         sys.stdout.write(text)
 
@@ -103,17 +107,22 @@ def report(
     output: Annotated[str, typer.Option("--output", "-o", help="report.html or report.md")],
     since: SinceOpt = None, until: UntilOpt = None, region: RegionOpt = None,
     window_months: Annotated[int, typer.Option(min=1, help="Months per window of the time series.")] = 3,
+    draws: Annotated[int, typer.Option(min=1, help="Null-model draws per claim test (see docs/network.md).")] = 500,
+    seed: Annotated[int, typer.Option(help="Seed of the null models (same seed, same p-values).")] = 0,
     source: SourceOpt = None, status: StatusOpt = None, db: DbOpt = None,
 ) -> None:
-    """A self-contained HTML (or Markdown) report: network, hubs, blocs, balance, series, claims, evidence."""
+    """A self-contained HTML (or Markdown) report: network, hubs, blocs, balance, series, claims, evidence.
+
+    Each claim is tested against a null model and held to minimums of evidence: supported, not
+    supported, or not enough evidence."""
     from latticework.network import load_events
     from latticework.report import write_report
 
     with _guard(db) as store:
         events = load_events(store, since, until, source=source, status=status)
-        data = write_report(events, output, since, until, window_months, _actors(region))
+        data = write_report(events, output, since, until, window_months, _actors(region), draws=draws, seed=seed)
     for c in data["claims"]:
-        print(f"{c['verdict']:>13}: {c['title']}", file=sys.stderr)
+        print(f"{c['verdict']:>19}: {c['title']} (p = {c['test']['p_value']:.3g})", file=sys.stderr)
 
 
 @app.command("export")
