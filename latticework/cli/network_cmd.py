@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import typer
 
 from latticework.cli.app import app
+from latticework.cli.checks import check_status
 
 DbOpt = Annotated[str | None, typer.Option("--db", envvar="LATTICEWORK_DB",
                                            help="Database URL or SQLite file path (default ./latticework.db).")]
@@ -33,7 +34,8 @@ UntilOpt = Annotated[str | None, typer.Option(help="Window end, inclusive (YYYY[
 RegionOpt = Annotated[str | None, typer.Option(help="Only actors of these regions (comma-separated; see "
                                                     "latticework/data/regions.tsv).")]
 SourceOpt = Annotated[str | None, typer.Option(help="Only events of this source (text, gdelt, icews, polecat, dcad).")]
-StatusOpt = Annotated[str | None, typer.Option(help="Only occurred or only planned events (default: both).")]
+StatusOpt = Annotated[str | None, typer.Option(help="Only occurred or only planned events (default: both).",
+                                                callback=check_status)]
 
 
 class GraphFormat(StrEnum):
