@@ -196,7 +196,7 @@ def test_stored_markup_and_escapes_are_shown_not_obeyed(tmp_path: Path) -> None:
 def test_csv_cells_cannot_start_a_formula(tmp_path: Path) -> None:
     db = _hostile_store(tmp_path)
     out = tmp_path / "e.csv"
-    assert runner.invoke(app, ["events", "--db", db, "-f", "csv", "-o", str(out)]).exit_code == 0
+    assert runner.invoke(app, ["events", "--db", db, "-f", "csv", "-o", str(out), "--reports"]).exit_code == 0
     rows = list(csv.DictReader(out.open(encoding="utf-8")))
     assert {r["event_id"] for r in rows} == {"'" + HOSTILE_ID, "ok-1"}
     assert {r["doc_id"] for r in rows} == {"'@SUM(1+1)*cmd|' /C calc'!A0", "d2"}
@@ -205,12 +205,13 @@ def test_csv_cells_cannot_start_a_formula(tmp_path: Path) -> None:
     assert stats.exit_code == 0 and "\n=" not in stats.stdout and ",=" not in stats.stdout
     gdelt = runner.invoke(app, ["export", "-f", "gdelt", "--db", db])
     cells = [c for line in gdelt.stdout.splitlines() for c in line.split("\t")]
-    assert "'" + HOSTILE_ID.replace('"', '""') in gdelt.stdout or "'" + HOSTILE_ID in cells
+    # events are exported (ids of clusters); the hostile document id is still there, made inert
+    assert "'@SUM(1+1)*cmd|' /C calc'!A0" in cells
     assert not any(c.lstrip('"').startswith(("=", "@", "+")) for c in cells)
     polecat = runner.invoke(app, ["export", "-f", "polecat", "--db", db])
     assert not any(c.startswith(("=", "@", "+")) for line in polecat.stdout.splitlines() for c in line.split("\t"))
     # JSONL keeps the stored value exactly
-    jl = runner.invoke(app, ["events", "--db", db, "-f", "jsonl"])
+    jl = runner.invoke(app, ["events", "--db", db, "-f", "jsonl", "--reports"])
     assert HOSTILE_ID in {json.loads(x)["event_id"] for x in jl.stdout.splitlines()}
     assert [csv_cell(v) for v in ("-5", "+1.5e3", "-x", "\tx", "\rx", 3, -2.0, "a=b")] == \
         ["-5", "+1.5e3", "'-x", "'\tx", "'\rx", 3, -2.0, "a=b"]

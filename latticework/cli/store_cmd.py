@@ -133,27 +133,33 @@ def events(
     source: Annotated[str | None, typer.Option(help="text, a dataset (gdelt, icews…) or a document source.")] = None,
     text: Annotated[str | None, typer.Option(help="Words to find in the evidence (case-insensitive).")] = None,
     limit: Annotated[int | None, typer.Option(min=1, help="At most this many events.")] = None,
+    reports: Annotated[bool, typer.Option("--reports", help="One row per coded report, not per event.")] = False,
+    min_sources: Annotated[int | None, typer.Option("--min-sources", min=1,
+                                                    help="Events reported by at least N distinct sources.")] = None,
     fmt: FormatOpt = Format.table,
     output: OutOpt = None,
 ) -> None:
-    """List stored events that match every given filter."""
+    """List stored events that match every given filter: one row per event (the reports of one event by
+    several documents and outlets are clustered), or per report with --reports."""
     from latticework.store import StoreError
 
     need_file(fmt, output)
     with _store(db, create=False) as store, _writing(output):
         check_filters(store, actor=actor, with_=with_, type=type, mode=mode)
         rows = store.iter_events(actor=actor, with_=with_, type=type, mode=mode, framework=framework,
-                                 since=since, until=until, status=status, source=source, text=text, limit=limit)
+                                 since=since, until=until, status=status, source=source, text=text, limit=limit,
+                                 reports=reports, min_sources=min_sources)
         try:
             if fmt is Format.table:
                 # a table a person can read in a terminal; csv/jsonl/parquet keep every field
                 compact = [{"id": r["event_id"][:8], "date": r.get("date") or "",
                             "event": f"{r['type']}/{r.get('mode') or ''}",
                             "actors": " ".join(r.get("actors") or []), "targets": " ".join(r.get("targets") or []),
+                            **({} if reports else {"src": r.get("n_sources")}),
                             "status": ("planned" if r.get("status") == "planned" else "")
                             + (" hedged" if r.get("hedged") else ""),
                             "evidence": _short((r.get("evidence") or {}).get("text") or "", 90)} for r in rows]
-                write_rows(compact, fmt, output, title=f"{len(compact)} events")
+                write_rows(compact, fmt, output, title=f"{len(compact)} {'reports' if reports else 'events'}")
             else:
                 write_events(rows, fmt, output)  # streamed, typed columns (latticework.tables)
         except StoreError as exc:
@@ -174,15 +180,21 @@ def actors(db: DbOpt = None, fmt: FormatOpt = Format.table, output: OutOpt = Non
 
 @app.command()
 def show(
-    event_id: Annotated[str, typer.Argument(help="The event's id (see `latticework events`).")],
+    event_id: Annotated[str, typer.Argument(help="An event's or report's id, or a unique prefix of one "
+                                                 "(see `latticework events`).")],
     db: DbOpt = None,
     context: Annotated[int, typer.Option(min=0, help="Characters of document text around the evidence.")] = 400,
 ) -> None:
     """One event: its fields, its evidence highlighted in the document's text, the document's metadata."""
+    from latticework.store import StoreError
     from latticework.store.render import render_event
 
     with _store(db, create=False) as store:
-        ev = store.get_event(event_id)
+        try:
+            ev = store.get_event(event_id)
+        except StoreError as exc:
+            _err(f"error: {exc}")
+            raise typer.Exit(2) from None
     if ev is None:
         _err(f"error: no event {event_id!r} in the database")
         raise typer.Exit(1)
