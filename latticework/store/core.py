@@ -817,20 +817,23 @@ class Store:
                     mode: str | None = None, framework: str | None = None, since: str | None = None,
                     until: str | None = None, status: str | None = None, source: str | None = None,
                     text: str | None = None, limit: int | None = None, reports: bool = False,
-                    min_sources: int | None = None) -> Iterator[dict]:
+                    min_sources: int | None = None, offset: int | None = None) -> Iterator[dict]:
         """Events matching every given filter, oldest first; dicts as in event.schema.json plus "source".
 
         By default one dict per event (reports of one event clustered, latticework.cluster): the
         representative report's fields, `event_id` the event's, `report_id` the representative's, and
         the counts n_reports, n_documents, n_stories, n_sources, first_seen, last_seen. With
         `reports=True`, one dict per coded report, as stored; `min_sources` keeps events reported by at
-        least that many distinct sources."""
+        least that many distinct sources. `offset` skips that many of the matches (a page: offset
+        and limit; the order is total, so pages never overlap)."""
         q = self._event_query(actor=actor, with_=with_, type=type, mode=mode, framework=framework, since=since,
                               until=until, status=status, source=source, text=text, reports=reports,
                               min_sources=min_sources)
         q = q.order_by(m.events.c.date_lo, m.events.c.event_id)
         if limit is not None:
             q = q.limit(limit)
+        if offset:
+            q = q.offset(offset)
         try:
             with self.engine.connect() as conn:
                 result = conn.execution_options(yield_per=1000).execute(q)
