@@ -815,17 +815,19 @@ def _gexf(net: Network, seed: int) -> str:
            '<graph mode="static" defaultedgetype="undirected">',
            '<attributes class="node">', '<attribute id="actor_name" title="actor_name" type="string"/>']
     types = ("integer", "double", "string")
-    out += [f'<attribute id="{k}" title="{k}" type="{_xml_type((r[k] for r in nodes), types)}"/>' for k in ncols]
+    out += [f'<attribute id={_attr(k)} title={_attr(k)} type="{_xml_type((r[k] for r in nodes), types)}"/>'
+            for k in ncols]
     out.append('</attributes><attributes class="edge">')
-    out += [f'<attribute id="{k}" title="{k}" type="{_xml_type((t[k] for t in ties), types)}"/>' for k in ecols]
+    out += [f'<attribute id={_attr(k)} title={_attr(k)} type="{_xml_type((t[k] for t in ties), types)}"/>'
+            for k in ecols]
     out.append("</attributes><nodes>")
     for r in nodes:
         vals = f'<attvalue for="actor_name" value={_attr(r["label"])}/>' + "".join(
-            f'<attvalue for="{k}" value={_attr(r[k])}/>' for k in ncols)
+            f"<attvalue for={_attr(k)} value={_attr(r[k])}/>" for k in ncols)
         out.append(f"<node id={_attr(r['id'])} label={_attr(r['id'])}><attvalues>{vals}</attvalues></node>")
     out.append("</nodes><edges>")
     for i, t in enumerate(ties):
-        vals = "".join(f'<attvalue for="{k}" value={_attr(t[k])}/>' for k in ecols)
+        vals = "".join(f"<attvalue for={_attr(k)} value={_attr(t[k])}/>" for k in ecols)
         out.append(f'<edge id="{i}" source={_attr(t["source"])} target={_attr(t["target"])} '
                    f'weight="{_num(_gephi_weight(t["positive"]))}"><attvalues>{vals}</attvalues></edge>')
     out.append("</edges></graph></gexf>")
@@ -849,16 +851,16 @@ def _graphml(net: Network, seed: int) -> str:
            'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
            'xsi:schemaLocation="http://graphml.graphdrawing.org/xmlns '
            'http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd">']
-    out += [f'<key id="v_{k}" for="node" attr.name="{k}" attr.type="{_xml_type((r[k] for r in rows_n), types)}"/>'
-            for k in ncols]
-    out += [f'<key id="e_{k}" for="edge" attr.name="{k}" attr.type="{_xml_type((t[k] for t in rows_e), types)}"/>'
-            for k in ecols]
+    out += [f'<key id={_attr("v_" + k)} for="node" attr.name={_attr(k)} '
+            f'attr.type="{_xml_type((r[k] for r in rows_n), types)}"/>' for k in ncols]
+    out += [f'<key id={_attr("e_" + k)} for="edge" attr.name={_attr(k)} '
+            f'attr.type="{_xml_type((t[k] for t in rows_e), types)}"/>' for k in ecols]
     out.append('<graph id="G" edgedefault="undirected">')
     for r in rows_n:
-        data = "".join(f'<data key="v_{k}">{_text(r[k])}</data>' for k in ncols)
+        data = "".join(f"<data key={_attr('v_' + k)}>{_text(r[k])}</data>" for k in ncols)
         out.append(f"<node id={_attr(r['id'])}>{data}</node>")
     for i, t in enumerate(rows_e):
-        data = "".join(f'<data key="e_{k}">{_text(_num(t[k]))}</data>' for k in ecols)
+        data = "".join(f"<data key={_attr('e_' + k)}>{_text(_num(t[k]))}</data>" for k in ecols)
         out.append(f'<edge id="e{i}" source={_attr(t["source"])} target={_attr(t["target"])}>{data}</edge>')
     out.append("</graph></graphml>")
     return "\n".join(out) + "\n"
