@@ -66,7 +66,8 @@ def test_import_network_report_export(store_url: str, tmp_path: Path) -> None:
     plover = tmp_path / "e.json"
     assert run("export", "-f", "plover", "-o", plover, "--source", "polecat", "--db", store_url).exit_code == 0
     recs = [json.loads(x) for x in plover.read_text(encoding="utf-8").splitlines()]  # PLOVER 0.8: JSONL
-    assert len(recs) == 8 and {r["id"] for r in recs} >= {"polecat:pc-0001", "polecat:pc-0010"}
+    # records are events (cluster ids); the imported report each one came from is kept in its latticework block
+    assert len(recs) == 8 and {r["latticework"]["report_id"] for r in recs} >= {"polecat:pc-0001", "polecat:pc-0010"}
     gd = tmp_path / "e.tsv"
     assert run("export", "-f", "gdelt", "-o", gd, "--since", "2018-06", "--until", "2018-06",
                "--db", store_url).exit_code == 0
