@@ -38,7 +38,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from latticework import cluster
 from latticework.ingest import Document, InputProblem
 from latticework.protocols import EventCoder
-from latticework.store import clusters
+from latticework.store import clusters, corrections
 from latticework.store import models as m
 from latticework.store.bulk import bulk_insert as _bulk_insert
 from latticework.store.dates import day_range
@@ -628,7 +628,7 @@ class Store:
             conn.execute(m.documents.update().where(m.documents.c.id == row["id"]).values(
                 **{k: v for k, v in row.items() if k != "id"}))
         stories.write(replaced)
-        self._insert_events(conn, ev_rows, part_rows, old_blocks)
+        self._insert_events(conn, ev_rows, part_rows, old_blocks, docs=replaced)
         if hist:
             _bulk_insert(conn, m.codings, hist)
         return out
@@ -642,8 +642,9 @@ class Store:
         return blocks
 
     def _insert_events(self, conn: Connection, ev_rows: list[dict], part_rows: list[dict],
-                       old_blocks: set[str] | frozenset[str] = frozenset()) -> None:
-        """Insert reports, then cluster again every block they (or the reports they replace) are in."""
+                       old_blocks: set[str] | frozenset[str] = frozenset(), docs: Sequence[str] = ()) -> None:
+        """Insert reports, apply the analysts' corrections of the documents `docs` just coded
+        (latticework.store.corrections), then cluster again every block touched."""
         if ev_rows:
             for row in ev_rows:
                 row["extra"] = None if row["extra"] is None else json.dumps(row["extra"], ensure_ascii=False)
@@ -651,7 +652,10 @@ class Store:
         if part_rows:
             _bulk_insert(conn, m.participants, part_rows)
             self._add_actors(conn, {p["actor"] for p in part_rows})
-        clusters.recluster(conn, set(old_blocks) | {r["block_key"] for r in ev_rows})
+        touched = set(old_blocks) | {r["block_key"] for r in ev_rows}
+        if docs:
+            touched |= corrections.apply(self, conn, docs)
+        clusters.recluster(conn, touched)
 
     def _add_actors(self, conn: Connection, codes: set[str]) -> None:
         codes -= self._known_actors
@@ -701,6 +705,7 @@ class Store:
             "block_key": cluster.block_key({**ev, "published": published}),
             "source_key": clusters.source_key(origin, ev.get("doc_id"), story),
             "seen": clusters.seen_day(published),
+            "provenance": "coder" if origin == "text" else origin,
         }
         parts = []
         for role, key in (("actor", "actors"), ("target", "targets")):
@@ -928,6 +933,113 @@ class Store:
 
         return self._read(go)
 
+    # -- corrections ----------------------------------------------------------------------
+
+    def correct(self, action: str, *, report_id: str | None = None, doc_id: str | None = None,
+                event: dict | None = None, author: str | None = None, note: str | None = None) -> dict:
+        """Record an analyst's correction and apply it at once (latticework.store.corrections).
+
+        accept / reject / edit name a coded report (id or unique prefix; an event id names its
+        representative report); edit gives the fields to change in `event`. add gives `doc_id` and the
+        whole `event`, whose `evidence` is {"start", "end"} in the document's text (or {"text"} found
+        in it). Raises StoreError with a one-line reason for anything that cannot be applied."""
+        if action not in corrections.ACTIONS:
+            raise StoreError(f"unknown correction {action!r} (one of {', '.join(corrections.ACTIONS)})")
+        event = dict(event or {})
+        evidence = event.pop("evidence", None) or {}
+        if action == "add":
+            if not doc_id:
+                raise StoreError("an added event needs the id of its document")
+            bad = corrections.check_event(event, whole=True)
+        elif action == "edit":
+            bad = corrections.check_event(event, whole=False) or (None if event else "an edit needs fields to change")
+        else:
+            bad = None if not event else f"{action} takes no fields"
+        if bad:
+            raise StoreError(bad)
+        target = None
+        if action != "add":
+            if not report_id:
+                raise StoreError(f"{action} needs the id of a report or event")
+            found = self.resolve_id(report_id)
+            if found is None:
+                raise StoreError(f"no event or report {report_id!r}")
+            target = found[1]
+
+        def go(conn: Connection) -> dict:
+            e, d, c = m.events, m.documents, m.event_clusters
+            nonlocal doc_id
+            original = None
+            rid: str | None = None
+            if target is not None:
+                rid = target
+                rep = conn.execute(sa.select(c.c.rep_id).where(c.c.cluster_id == rid)).scalar()
+                rid = rep or rid
+                row = conn.execute(sa.select(e).where(e.c.event_id == rid)).mappings().first()
+                if row is None or row["origin"] != "text":
+                    raise StoreError(f"{report_id!r} is not a report coded from a stored document")
+                parts = self._participants(conn, [rid]).get(rid, {})
+                original = {"type": row["type"], "mode": row["mode"], "actors": parts.get("actor", []),
+                            "targets": parts.get("target", [])}
+                doc_id = row["doc_id"]
+                start, end = row["evidence_start"], row["evidence_end"]
+            doc = conn.execute(sa.select(d.c.id, d.c.text, d.c.content_hash).where(d.c.id == doc_id)).first()
+            if doc is None:
+                raise StoreError(f"no document {doc_id!r} in the database")
+            if target is None:
+                start, end = evidence.get("start"), evidence.get("end")
+                if start is None and evidence.get("text"):
+                    at = doc.text.find(evidence["text"])
+                    start, end = (at, at + len(evidence["text"])) if at >= 0 else (None, None)
+                if not (isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(doc.text)):
+                    raise StoreError("an added event needs an evidence span (start < end) inside its document")
+            values = {"action": action, "doc_id": doc_id, "content_hash": doc.content_hash, "report_id": rid,
+                      "evidence_start": start, "evidence_end": end, "evidence_text": doc.text[start:end],
+                      "original": original, "event": event or None, "author": author, "note": note,
+                      "created_at": _now(), "state": "new", "applied_to": None}
+            new_id = conn.execute(m.corrections.insert().values(**values).returning(m.corrections.c.id)).scalar_one()
+            clusters.recluster(conn, corrections.apply(self, conn, [str(doc_id)]))
+            got = conn.execute(sa.select(m.corrections).where(m.corrections.c.id == new_id)).mappings().one()
+            return _correction_dict(got)
+
+        return self._write(go)
+
+    def corrections(self, *, doc_id: str | None = None, state: str | None = None) -> list[dict]:
+        """Every correction (of one document, or in one state: applied | orphaned), oldest first."""
+        c = m.corrections
+        q = sa.select(c).order_by(c.c.id)
+        if doc_id:
+            q = q.where(c.c.doc_id == doc_id)
+        if state:
+            q = q.where(c.c.state == state)
+        return self._read(lambda conn: [_correction_dict(r) for r in conn.execute(q).mappings()])
+
+    def corrections_gold(self) -> list[dict]:
+        """The documents an analyst corrected, as gold lines for the reference scorer: each with its
+        accepted, corrected and added reports (rejected and unreviewed ones are not events of the gold)."""
+        c, e, d = m.corrections, m.events, m.documents
+
+        def go(conn: Connection) -> list[dict]:
+            docs = sorted({r for (r,) in conn.execute(sa.select(c.c.doc_id).where(c.c.state == "applied"))})
+            rows: list[dict] = []
+            for i in range(0, len(docs), 500):
+                part = docs[i:i + 500]
+                published = dict(conn.execute(sa.select(d.c.id, d.c.published).where(d.c.id.in_(part))).all())
+                rows += [{"doc_id": k, "published": published.get(k), "event": None} for k in part]
+                reps = conn.execute(sa.select(e).where(e.c.doc_id.in_(part), e.c.origin == "text",
+                                                       e.c.provenance.in_(("accepted", "corrected", "added")))
+                                    .order_by(e.c.doc_id, e.c.evidence_start, e.c.event_id)).mappings().all()
+                parts = self._participants(conn, [r["event_id"] for r in reps])
+                for r in reps:
+                    ev = _event_dict(r, parts.get(r["event_id"], {}))
+                    rows.append({"doc_id": r["doc_id"], "published": published.get(r["doc_id"]), "event": {
+                        k: ev.get(k) for k in ("type", "mode", "actors", "targets", "date", "status", "framework",
+                                               "location", "hedged")} | {"required": True,
+                                                                         "note": f"{r['provenance']} by an analyst"}})
+            return corrections.gold_lines(rows)
+
+        return self._read(go)
+
     # -- recode ---------------------------------------------------------------------------
 
     def recode(self, coder: EventCoder | None = None, *, jobs: int = 1, data_dirs: Sequence[str] = (),
@@ -1029,7 +1141,7 @@ class Store:
                 hist.append({"doc_id": r["id"], "doc_version": r["version"], "content_hash": r["content_hash"],
                              "coder_version": version, "run_id": run_id, "coded_at": now,
                              "n_events": len(evs)})
-            self._insert_events(conn, ev_rows, part_rows, old_blocks)
+            self._insert_events(conn, ev_rows, part_rows, old_blocks, docs=ids)
             conn.execute(d.update().where(d.c.id.in_(ids)).values(coder_version=version))
             conn.execute(m.codings.insert(), hist)
             return delta
@@ -1151,6 +1263,7 @@ def _event_dict(r: Any, parts: dict[str, list[str]]) -> dict:
         "date": r["date"], "status": r["status"], "hedged": bool(r["hedged"]), "location": loc,
         "evidence": {"text": r["evidence_text"], "start": r["evidence_start"], "end": r["evidence_end"]},
         "confidence": r["confidence"], "cameo": r["cameo"], "source": r["origin"],
+        "provenance": r["provenance"] if "provenance" in r.keys() else None,
     }
     if r["extra"]:
         extra = json.loads(r["extra"]) if isinstance(r["extra"], str) else r["extra"]
@@ -1164,6 +1277,15 @@ def _event_dict(r: Any, parts: dict[str, list[str]]) -> dict:
     else:
         ev["cluster_id"] = r["cluster_id"]
     return ev
+
+
+def _correction_dict(r: Any) -> dict:
+    out = dict(r)
+    for k in ("original", "event"):
+        if isinstance(out.get(k), str):
+            out[k] = json.loads(out[k])
+    out["created_at"] = str(out["created_at"])
+    return out
 
 
 def _pid_alive(pid: int) -> bool:

@@ -121,6 +121,9 @@ events = sa.Table(
     sa.Column("cluster_id", sa.String(16)),
     sa.Column("source_key", sa.String(512)),
     sa.Column("seen", sa.String(10)),
+    # Where the report comes from: coder | accepted | corrected | added (an analyst's correction,
+    # latticework.store.corrections) or the dataset's name for imported events.
+    sa.Column("provenance", sa.String(16)),
     sa.Index(None, "doc_id"),
     sa.Index(None, "block_key"),
     sa.Index(None, "cluster_id"),
@@ -160,4 +163,27 @@ actors = sa.Table(
     sa.Column("code", sa.String(16), primary_key=True),
     sa.Column("name", sa.Text),
     sa.Column("kind", sa.String(16), nullable=False),  # state | organisation | grouping | other
+)
+
+
+# An analyst's corrections of coded reports, kept apart from the coder's output and applied again
+# after every coding of their document (latticework.store.corrections).
+corrections = sa.Table(
+    "corrections", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("action", sa.String(8), nullable=False),  # accept | reject | edit | add
+    sa.Column("doc_id", sa.String(512), nullable=False),
+    sa.Column("content_hash", sa.String(64), nullable=False),  # the text the correction was made on
+    sa.Column("report_id", sa.String(255)),  # the report corrected (null for add)
+    sa.Column("evidence_start", sa.Integer, nullable=False),
+    sa.Column("evidence_end", sa.Integer, nullable=False),
+    sa.Column("evidence_text", sa.Text, nullable=False),
+    sa.Column("original", sa.JSON),  # type, mode, actors, targets of the report as the coder had it
+    sa.Column("event", sa.JSON),  # edit: the fields changed; add: the whole event
+    sa.Column("author", sa.String(255)),
+    sa.Column("note", sa.Text),
+    sa.Column("created_at", TZ, nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),  # applied | orphaned (its span is gone)
+    sa.Column("applied_to", sa.String(255)),  # the report it now applies to
+    sa.Index(None, "doc_id"),
 )
