@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -52,7 +53,12 @@ def test_readme_tour_runs(tmp_path: Path) -> None:
             assert out.returncode == 0, out.stderr
             event_id = json.loads(out.stdout.splitlines()[0])["event_id"]
             line = line.replace("EVENT_ID", event_id)
-        args = line.split()[1:]
+        if "REPORT_ID" in line:
+            out = subprocess.run([CLI, "events", "--db", "demo.db", "--format", "jsonl", "--reports", "--limit", "1"],
+                                 cwd=tmp_path, capture_output=True, text=True)
+            assert out.returncode == 0, out.stderr
+            line = line.replace("REPORT_ID", json.loads(out.stdout.splitlines()[0])["event_id"])
+        args = shlex.split(line)[1:]
         result = subprocess.run([CLI, *args], cwd=tmp_path, capture_output=True, text=True, timeout=600)
         assert result.returncode == 0, f"{line}\n{result.stdout}\n{result.stderr}"
     assert event_id
