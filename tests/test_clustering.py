@@ -275,3 +275,41 @@ def test_clustering_quality_on_the_fixture() -> None:
     assert len(labels) >= 20  # enough of the coder's reports match gold ones for the score to mean something
     got = cluster_eval.pairwise_scores(labels, cluster.cluster_reports(coded))
     assert got["f1"] >= CODED_PAIRWISE_F1_FLOOR, got
+
+
+def test_two_writers_reporting_one_event_at_once_leave_one_event(store_url: str) -> None:
+    """Each writer's transaction clusters its block again; the block lock (PostgreSQL) or the single
+    writer (SQLite) makes sure neither misses the other's report."""
+    import threading
+
+    rows = [{"event_id": f"w{w}-{i}", "type": "COOPERATE", "mode": "exercise", "actors": ["USA", "PHL"],
+             "date": f"2024-04-{i % 28 + 1:02d}", "status": "occurred", "hedged": False,
+             "published": f"2024-04-{i % 28 + 1:02d}", "evidence": {"text": "x", "start": 0, "end": 1}}
+            for w in range(2) for i in range(40)]
+    with Store(store_url):
+        pass  # schema first, so both writers only write
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def writer(w: int) -> None:
+        try:
+            with Store(store_url) as store:
+                barrier.wait()
+                for i in range(0, 40, 4):  # many small transactions interleaved with the other writer's
+                    store.add_events([r for r in rows if r["event_id"].startswith(f"w{w}-")][i:i + 4],
+                                     source=f"set{w}")
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(w,)) for w in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    with Store(store_url) as store:
+        by_day = {e["date"]: e["n_reports"] for e in store.iter_events()}
+        assert sorted(by_day.values()) == sorted(by_day.values()) and sum(by_day.values()) == 80
+        # same day, two datasets: one event each day the two reported, with both reports in it
+        want = cluster.cluster_reports([{**r, "source": r["event_id"][:2]} for r in rows])
+        assert len(by_day) == len(set(want.values()))

@@ -145,8 +145,10 @@ def blocks_of(conn: Connection, *, doc_ids: list[str] | None = None, event_ids: 
 def _lock(conn: Connection, blocks: list[str]) -> None:
     if conn.dialect.name != "postgresql":
         return  # SQLite: the write transaction already holds the database's only write lock
-    for b in blocks:  # sorted by the caller: every writer takes the locks in one order
-        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": zlib.crc32(b.encode()) - 2**31})
+    # one round trip; the keys in one sorted order, so two writers cannot each hold what the other waits for
+    keys = sorted({zlib.crc32(b.encode()) - 2**31 for b in blocks})
+    conn.execute(sa.text("SELECT count(pg_advisory_xact_lock(k)) FROM (SELECT unnest(CAST(:keys AS bigint[])) AS k "
+                         "ORDER BY k) AS locks"), {"keys": keys})
 
 
 def recluster(conn: Connection, blocks: Iterable[str]) -> int:

@@ -496,6 +496,99 @@ class Store:
         if pending:
             yield from close()
 
+    def ingest_coded(self, items: Iterable[tuple[Document | InputProblem, Any]], coder_version: str, *,
+                     progress: bool = True, batch: int = 100, inputs: Sequence[str] | None = None,
+                     on_problem: Callable[[str], None] | None = None, defer_clustering: bool = True) -> IngestReport:
+        """Store documents coded elsewhere (latticework.scale: by workers of a cluster) as `ingest` would.
+
+        `items` as `CodingPool.code` yields them, in input order: (document, its events or a
+        CodingError) and (InputProblem, None). They go through the same batches, unchanged/updated/
+        repaired rules, messages and write transactions as `ingest`, so the store ends up the same.
+        With `defer_clustering` the new reports are clustered once, by `cluster_pending` after the
+        last batch, instead of in every batch: a block that many batches add to is clustered once.
+        Until then they are stored but in no event; a load killed before that step leaves them so,
+        and the next `ingest_coded` (or `cluster_pending`) clusters them."""
+        from latticework.parallel import CodingError
+
+        report = IngestReport()
+        run_id = self._start_run("ingest", coder_version, " ".join(inputs) if inputs else None)
+        report.run_id = run_id
+        results: dict[int, Any] = {}  # id() of a document on its way through the feed -> its result
+
+        def feed() -> Iterator[Document | InputProblem]:
+            for item, result in items:
+                for checked in checked_documents([item]):
+                    if isinstance(checked, Document):
+                        results[id(checked)] = result
+                    yield checked
+
+        def problem(msg: str) -> None:
+            report.n_problems += 1
+            if len(report.problems) < KEEP_PROBLEMS:
+                report.problems.append(msg)
+            if on_problem:
+                on_problem(msg)
+
+        def write(coded: list[tuple[Document, list[dict]]]) -> None:
+            if coded:
+                outcome, problems = self._store_batch(coded, {d.id: content_hash(d) for d, _ in coded},
+                                                      coder_version, run_id, defer=defer_clustering)
+                for key in ("new", "updated", "unchanged", "repaired", "events"):
+                    setattr(report, key, getattr(report, key) + outcome[key])
+                for msg in problems:
+                    problem(msg)
+
+        status = "failed"
+        try:
+            with _Progress(progress, "load") as bar:
+                coded: list[tuple[Document, list[dict]]] = []
+                for item in self._ingest_feed(feed(), batch, False):
+                    if isinstance(item, _BatchEnd):
+                        write(coded)
+                        coded = []
+                        continue
+                    bar.advance()
+                    if isinstance(item, _Unchanged):
+                        results.pop(id(item.doc), None)
+                        report.unchanged += 1
+                    elif isinstance(item, InputProblem):
+                        problem(str(item))
+                    else:
+                        result = results.pop(id(item), None)
+                        try:
+                            if isinstance(result, CodingError):
+                                raise result
+                            evs = [self._prepare_event(e, item.id, n) for n, e in enumerate(result or [])]
+                        except Exception as exc:  # noqa: BLE001 - one bad document must not stop the load
+                            shown = exc if isinstance(exc, CodingError) else f"{type(exc).__name__}: {exc}"
+                            problem(f"{item.origin or item.id}: coder failed on document {item.id!r}: {shown}")
+                        else:
+                            coded.append((item, evs))
+                write(coded)
+            if defer_clustering:
+                self.cluster_pending()
+            status = "done"
+            self._refresh_statistics(report.new + report.updated)
+        except KeyboardInterrupt:
+            status = "interrupted"
+            raise
+        finally:
+            self._finish_run(run_id, status, n_new=report.new, n_unchanged=report.unchanged,
+                             n_updated=report.updated + report.repaired, n_events=report.events,
+                             n_problems=report.problem_count)
+        return report
+
+    def cluster_pending(self, *, chunk: int = 500) -> int:
+        """Cluster every block holding a report that is in no event yet (left by `ingest_coded`), `chunk`
+        blocks per transaction; returns how many blocks were clustered."""
+        e = m.events
+        blocks = sorted(self._read(lambda conn: set(conn.scalars(
+            sa.select(e.c.block_key).distinct().where(e.c.cluster_id.is_(None), e.c.block_key.is_not(None))))))
+        for i in range(0, len(blocks), chunk):
+            part = blocks[i:i + chunk]
+            self._write(lambda conn, part=part: clusters.recluster(conn, part))  # type: ignore[misc]
+        return len(blocks)
+
     def _refresh_statistics(self, changed: int) -> None:
         """After a large load, refresh the planner's statistics so filtered listings pick good indexes."""
         if changed < 1000:
@@ -559,19 +652,19 @@ class Store:
         return found
 
     def _store_batch(self, coded: list[tuple[Document, list[dict]]], hashes: dict[str, str], coder_version: str,
-                     run_id: int) -> tuple[Counter, list[str]]:
+                     run_id: int, defer: bool = False) -> tuple[Counter, list[str]]:
         """Write one batch in one transaction (runs in the writer thread); returns counts and problems."""
         problems: list[str] = []
         try:
             outcome = self._write(partial(self._write_docs, coded=coded, hashes=hashes,
-                                          coder_version=coder_version, run_id=run_id))
+                                          coder_version=coder_version, run_id=run_id, defer=defer))
         except IntegrityError:
             # One document's events clash with another's ids: write one by one to isolate it.
             outcome = Counter()
             for one in coded:
                 try:
                     outcome.update(self._write(partial(self._write_docs, coded=[one], hashes=hashes,
-                                                       coder_version=coder_version, run_id=run_id)))
+                                                       coder_version=coder_version, run_id=run_id, defer=defer)))
                 except IntegrityError as exc:
                     doc = one[0]
                     problems.append(f"{doc.origin or doc.id}: events of document {doc.id!r} could not be stored: "
@@ -579,7 +672,7 @@ class Store:
         return outcome, problems
 
     def _write_docs(self, conn: Connection, coded: list[tuple[Document, list[dict]]], hashes: dict[str, str],
-                    coder_version: str, run_id: int) -> Counter:
+                    coder_version: str, run_id: int, defer: bool = False) -> Counter:
         """Write documents with their events in the caller's transaction; re-checks hashes inside it."""
         out: Counter = Counter()
         now = _now()
@@ -628,7 +721,7 @@ class Store:
             conn.execute(m.documents.update().where(m.documents.c.id == row["id"]).values(
                 **{k: v for k, v in row.items() if k != "id"}))
         stories.write(replaced)
-        self._insert_events(conn, ev_rows, part_rows, old_blocks, docs=replaced)
+        self._insert_events(conn, ev_rows, part_rows, old_blocks, docs=replaced, defer=defer)
         if hist:
             _bulk_insert(conn, m.codings, hist)
         return out
@@ -642,9 +735,13 @@ class Store:
         return blocks
 
     def _insert_events(self, conn: Connection, ev_rows: list[dict], part_rows: list[dict],
-                       old_blocks: set[str] | frozenset[str] = frozenset(), docs: Sequence[str] = ()) -> None:
+                       old_blocks: set[str] | frozenset[str] = frozenset(), docs: Sequence[str] = (),
+                       defer: bool = False) -> None:
         """Insert reports, apply the analysts' corrections of the documents `docs` just coded
-        (latticework.store.corrections), then cluster again every block touched."""
+        (latticework.store.corrections), then cluster again every block touched.
+
+        `defer` (a bulk load, `ingest_coded`): the blocks of the new reports are left for
+        `cluster_pending` (their cluster_id stays NULL until then); the others are clustered now."""
         if ev_rows:
             for row in ev_rows:
                 row["extra"] = None if row["extra"] is None else json.dumps(row["extra"], ensure_ascii=False)
@@ -652,7 +749,7 @@ class Store:
         if part_rows:
             _bulk_insert(conn, m.participants, part_rows)
             self._add_actors(conn, {p["actor"] for p in part_rows})
-        touched = set(old_blocks) | {r["block_key"] for r in ev_rows}
+        touched = set(old_blocks) | (set() if defer else {r["block_key"] for r in ev_rows})
         if docs:
             touched |= corrections.apply(self, conn, docs)
         clusters.recluster(conn, touched)
@@ -664,8 +761,13 @@ class Store:
         have = set(conn.scalars(sa.select(m.actors.c.code).where(m.actors.c.code.in_(codes))))
         missing = sorted(codes - have)
         if missing:
-            conn.execute(m.actors.insert(), [{"code": c, "name": actor_info(c)[0], "kind": actor_info(c)[1]}
-                                             for c in missing])
+            # ON CONFLICT DO NOTHING: another writer may add the same actor between our read and insert
+            if conn.dialect.name == "postgresql":
+                from sqlalchemy.dialects.postgresql import insert as upsert
+            else:
+                from sqlalchemy.dialects.sqlite import insert as upsert  # type: ignore[assignment]
+            conn.execute(upsert(m.actors).on_conflict_do_nothing(index_elements=["code"]),
+                         [{"code": c, "name": actor_info(c)[0], "kind": actor_info(c)[1]} for c in missing])
         # Not added to the cache here: the transaction may still roll back.
 
     @staticmethod
