@@ -28,6 +28,8 @@ confidence         float64         0-1
 cameo              string          closest CAMEO code, leading zeros kept (``072``)
 source             string          ``text`` or the dataset an import came from (gdelt, icews, ...)
 report_id          string          the representative report of a clustered event
+provenance         string          coder, accepted, corrected or added (an analyst's correction), or the dataset
+cluster_id         string          of a report (``--reports``): the event it belongs to
 n_reports ...      int32           n_reports, n_documents, n_stories, n_sources of a clustered event
 first_seen, ...    date32          first_seen, last_seen: first and last day the event was reported
 extra              string          any other keys of the event dict, as one JSON object (sorted keys)
@@ -98,6 +100,8 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("cameo", "str", "closest CAMEO code, as text"),
     ("source", "str", "text, or the dataset of an import"),
     ("report_id", "str", "representative report of a clustered event"),
+    ("provenance", "str", "coder, accepted, corrected, added, or the dataset of an import"),
+    ("cluster_id", "str", "the event a report belongs to (report listings)"),
     ("n_reports", "int", "reports of the event"),
     ("n_documents", "int", "documents reporting the event"),
     ("n_stories", "int", "distinct stories (wire copies counted once)"),
@@ -211,6 +215,7 @@ def event_record(ev: dict[str, Any]) -> dict[str, Any]:
         "location": location, "evidence": evidence, "confidence": _float(ev.get("confidence")),
         "cameo": _text(ev.get("cameo")) or None, "source": _text(ev.get("source")),
         "report_id": _text(ev.get("report_id")),
+        "provenance": _text(ev.get("provenance")), "cluster_id": _text(ev.get("cluster_id")),
         "n_reports": _int(ev.get("n_reports")), "n_documents": _int(ev.get("n_documents")),
         "n_stories": _int(ev.get("n_stories")), "n_sources": _int(ev.get("n_sources")),
         "first_seen": _day(ev.get("first_seen")), "last_seen": _day(ev.get("last_seen")),
