@@ -288,3 +288,17 @@ def test_date_options_still_take_dates(store_url: str) -> None:
         res = run("events", "--since", value, "--until", "2023-12-31", "-f", "jsonl", "--db", store_url)
         assert res.exit_code == 0, res.output
         assert "x:1" in res.stdout
+
+
+def test_iter_events_checks_whole_dates_from_python_too(tmp_path: Path) -> None:
+    from latticework.store import Store, StoreError
+
+    with Store(f"sqlite:///{tmp_path}/d.db") as store:
+        assert list(store.iter_events(since="2024", until="2024-07-28")) == []
+        for bad in ("2024-07-28T10:00", "2024-07-28/2024-08-01", "July 2024", "2024-13"):
+            try:
+                list(store.iter_events(since=bad))
+            except StoreError as exc:
+                assert "--since" in str(exc) and "\n" not in str(exc)
+            else:
+                raise AssertionError(f"{bad!r} must be refused as a whole date")

@@ -896,17 +896,13 @@ class Store:
         if framework:
             q = q.where(e.c.framework == framework.upper())
         if since:
-            rng = day_range(since)
-            if rng is None:
-                raise StoreError(f"--since {since!r} is not a date (use YYYY, YYYY-MM or YYYY-MM-DD)")
+            rng = _day_range_of("--since", since)
             # No stored range spans more than a year, so date_hi >= S implies date_lo >= S - 366 days:
             # a redundant bound that lets the (date_lo, date_hi) index serve the query in date order.
             floor = (date.fromisoformat(rng[0]) - timedelta(days=366)).isoformat()
             q = q.where(e.c.date_hi >= rng[0], e.c.date_lo >= floor)
         if until:
-            rng = day_range(until)
-            if rng is None:
-                raise StoreError(f"--until {until!r} is not a date (use YYYY, YYYY-MM or YYYY-MM-DD)")
+            rng = _day_range_of("--until", until)
             q = q.where(e.c.date_lo <= rng[1])
         if status:
             q = q.where(e.c.status == status)
@@ -1379,6 +1375,19 @@ def _event_dict(r: Any, parts: dict[str, list[str]]) -> dict:
     else:
         ev["cluster_id"] = r["cluster_id"]
     return ev
+
+
+def _day_range_of(option: str, value: str) -> tuple[str, str]:
+    """The days of a window bound; the whole value must be a date, from Python as from the CLI
+    (latticework.validate.date_option), else StoreError naming the option."""
+    from latticework.validate import date_option
+
+    try:
+        rng = day_range(date_option(option, value))
+    except ValueError as exc:
+        raise StoreError(str(exc)) from None
+    assert rng is not None  # date_option accepted it, so it is a day range
+    return rng
 
 
 def _correction_dict(r: Any) -> dict:
