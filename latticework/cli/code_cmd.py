@@ -15,6 +15,7 @@ from typing import Any
 import typer
 
 from latticework.cli.app import app
+from latticework.cli.scale_cli import DEFAULT_PARTITION, ClusterOpt, PartitionOpt, WorkersOpt, code_on_cluster
 from latticework.ingest import InputProblem, read_documents
 from latticework.output import OutputError, destination, terminal_line
 
@@ -101,14 +102,22 @@ def code_command(
                                    help="Extra dictionary folder (aliases.tsv, officials.tsv, ...) on top of the shipped ones; repeatable."),
     jobs: int | None = typer.Option(None, "--jobs", "-j", min=1,
                                     help="Coding processes (default: every core); 1 codes in this process."),
+    cluster: ClusterOpt = None,
+    workers: WorkersOpt = 2,
+    partition_size: PartitionOpt = DEFAULT_PARTITION,
 ) -> None:
-    """Code documents into defence-cooperation events, one JSON object per line."""
+    """Code documents into defence-cooperation events, one JSON object per line; with --cluster, into
+    one Parquet file of typed events per partition in the folder -o names (docs/scale.md)."""
     from rich.console import Console
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     from latticework.parallel import CodingPoolError, default_jobs
 
     _check_date(published)
+    if cluster is not None:
+        code_on_cluster(inputs, out, cluster, workers, partition_size=partition_size, published=published,
+                        strict=strict, language_check=not no_language_check, data=data, quiet=quiet)
+        return
     console = Console(stderr=True, highlight=False, soft_wrap=True)
     show = not quiet and console.is_terminal
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),

@@ -12,6 +12,14 @@ import typer
 from latticework.cli.app import app
 from latticework.cli.checks import check_any_mode, check_filters, check_status, check_type, need_file
 from latticework.cli.network_cmd import date_bound
+from latticework.cli.scale_cli import (
+    DEFAULT_PARTITION,
+    ClusterOpt,
+    PartitionOpt,
+    PartsOpt,
+    WorkersOpt,
+    ingest_on_cluster,
+)
 from latticework.output import Format, OutputError, terminal_line, write_rows
 from latticework.tables import write_events
 
@@ -66,7 +74,8 @@ def _store(db: str | None, create: bool) -> Iterator:
 
 @app.command()
 def ingest(
-    inputs: Annotated[list[str], typer.Argument(help="JSONL, .txt, .html, directories, .gz files, or - for stdin.")],
+    inputs: Annotated[list[str], typer.Argument(
+        help="JSONL, Parquet, .txt, .html, directories, .gz files, or - for stdin.")],
     db: DbOpt = None,
     published: Annotated[str | None, typer.Option(help="Publication date for documents that carry none.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")] = False,
@@ -74,15 +83,28 @@ def ingest(
     batch: Annotated[int, typer.Option(min=1, help="Documents per transaction.")] = 100,
     jobs: JobsOpt = None,
     data: DataOpt = [],  # noqa: B006 - Typer reads the default, never mutates it
+    cluster: ClusterOpt = None,
+    workers: WorkersOpt = 2,
+    partition_size: PartitionOpt = DEFAULT_PARTITION,
+    parts: PartsOpt = None,
 ) -> None:
-    """Code documents and store them with their events; rerunning skips documents already stored."""
-    from latticework.ingest import read_documents
+    """Code documents and store them with their events; rerunning skips documents already stored.
+
+    With --cluster the documents are coded on Dask workers, then loaded here in input order: the store
+    ends up as without it (docs/scale.md)."""
     from latticework.parallel import default_jobs
+    from latticework.scale import read_inputs
 
     with _store(db, create=True) as store:
         try:
-            report = store.ingest(read_documents(inputs, published), jobs=jobs or default_jobs(), data_dirs=data,
-                                  progress=not quiet, batch=batch, strict=strict, inputs=inputs, on_problem=_err)
+            if cluster is not None:
+                report = ingest_on_cluster(store, inputs, parts, cluster, workers, partition_size=partition_size,
+                                           published=published, strict=strict, data=data, quiet=quiet,
+                                           batch=batch, on_problem=_err)
+            else:
+                report = store.ingest(read_inputs(inputs, published), jobs=jobs or default_jobs(), data_dirs=data,
+                                      progress=not quiet, batch=batch, strict=strict, inputs=inputs,
+                                      on_problem=_err)
         except KeyboardInterrupt:
             _err("interrupted: committed batches are kept; run the same command again to finish")
             raise typer.Exit(130) from None
