@@ -18,6 +18,7 @@ import base64
 import fcntl
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -291,9 +292,10 @@ def _free_port() -> int:
 class Server:
     """The app under uvicorn in a thread, on a free loopback port."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Any, db_url: str) -> None:
         import uvicorn
 
+        self.db_url = db_url
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
         self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning",
@@ -368,7 +370,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory, coder: Any) -> Iterator[Serve
     url = f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.db'}"
     with Store(url) as store:
         store.ingest(read_documents([str(CORPUS)]), coder, progress=False)
-    server = Server(_app(url))
+    server = Server(_app(url), url)
     yield server
     server.stop()
 
@@ -386,7 +388,7 @@ def hostile(tmp_path_factory: pytest.TempPathFactory, coder: Any) -> Iterator[Se
         store.add_events([{"event_id": "xss-import-1", "type": "CONSULT", "mode": "meeting",
                            "actors": [XSS_ACTOR, "JPN"], "targets": [], "date": "2024-07",
                            "status": "occurred", "evidence": {"text": XSS_TITLE}}], source="xss-dataset")
-    server = Server(_app(url))
+    server = Server(_app(url), url)
     yield server
     server.stop()
 
@@ -440,6 +442,22 @@ def _wait_rows(p: Page, check: Callable[[list[dict[str, str]]], bool], what: str
 
 
 # ------------------------------------------------------------------------------------------ the tests
+
+def test_page_has_no_inline_code_and_no_html_sinks() -> None:
+    """What the CSP enforces, checked in the source too: no inline script, handler or style in the
+    page, and no HTML-parsing sink in the script (stored text reaches the page as text nodes only)."""
+    static = ROOT / "latticework" / "serve" / "static"
+    html = (static / "index.html").read_text(encoding="utf-8")
+    assert re.findall(r"<script\b[^>]*>", html) == ['<script src="app.js" defer>']
+    assert not re.search(r"\son[a-z]+\s*=|\sstyle\s*=|<style|javascript:", html, re.I)
+    assert not re.search(r"\b(src|href)=\"(https?:)?//", html)  # nothing from elsewhere
+    js = (static / "app.js").read_text(encoding="utf-8")
+    for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function",
+                 "setTimeout(\"", "createContextualFragment", "DOMParser", ".style"):
+        assert sink not in js, sink
+    css = (static / "app.css").read_text(encoding="utf-8")
+    assert "@import" not in css and "url(" not in css
+
 
 def test_network_slider_and_node_click(page: Page, demo: Server) -> None:
     page.goto(demo.url)
@@ -517,6 +535,25 @@ def test_network_slider_and_node_click(page: Page, demo: Server) -> None:
     assert [r["id"] for r in rows] == [e["event_id"] for e in dyad["items"]] and dyad["total"] >= 1
 
 
+def test_region_filter(page: Page, demo: Server) -> None:
+    page.goto(demo.url)
+    regions = page.js("[...document.getElementById('region').options].map(o => o.value)")
+    whole = demo.get("api/network")
+    assert regions == [""] + sorted({n["region"] for n in whole["nodes"] if n["region"]})
+    page.click("#region")
+    page.key("Escape")
+    page.key("ArrowDown")  # "all" -> the first region
+    page.wait(f"new URLSearchParams(location.search).get('region') === {json.dumps(regions[1])}", what="region")
+    page.wait("!document.querySelector('[aria-busy]') && "
+              "document.getElementById('window-label').textContent.includes('·')", what="the region's network")
+    page.idle()
+    served = demo.get("api/network", region=regions[1])
+    assert sorted(n[0] for n in _network(page)["nodes"]) == sorted(n["id"] for n in served["nodes"])
+    assert len(served["nodes"]) < len(whole["nodes"])
+    page.reload()
+    assert page.js("document.getElementById('region').value") == regions[1]
+
+
 def test_filters_live_in_the_url(page: Page, demo: Server) -> None:
     page.goto(demo.url)
     total = demo.get("api/events", limit=1)["total"]
@@ -565,6 +602,20 @@ def test_filters_live_in_the_url(page: Page, demo: Server) -> None:
     assert page.js("document.querySelector('#filters [name=type]').value") == ""
     page.js("history.forward()")
     page.wait("new URLSearchParams(location.search).get('type') === 'AGREE'", what="forward to JPN/AGREE")
+
+    # reports instead of events: the checkbox
+    page.goto(demo.url + "?actor=JPN")
+    page.click('#filters input[name="reports"]')
+    page.wait("new URLSearchParams(location.search).get('reports') === 'true'", what="reports=true")
+    page.idle()
+    reports = demo.get("api/events", actor="JPN", reports="true", limit=25)
+    assert page.js("document.getElementById('events-count').textContent") == f"{reports['total']} reports"
+    assert [r["id"] for r in _table_rows(page)] == [e["event_id"] for e in reports["items"]]
+
+    # a filter the server refuses says why, in the table
+    page.goto(demo.url + "?since=not-a-date")
+    message = page.js("document.querySelector('#events td.empty').textContent")
+    assert message.startswith("Could not load events:") and "since" in message
 
     # paging: the next page of all events, its offset in the URL
     page.goto(demo.url)
@@ -707,7 +758,7 @@ def _corrections_exist(server: Server) -> bool:
     return server.status("api/corrections") != 404
 
 
-def test_corrections_from_the_page(page: Page, demo: Server) -> None:
+def test_corrections_from_the_page(page: Page, demo: Server, coder: Any) -> None:
     if not _corrections_exist(demo):
         # the page says so instead of failing silently; the real test below needs the endpoint
         page.goto(demo.url + "?actor=JPN")
@@ -721,7 +772,7 @@ def test_corrections_from_the_page(page: Page, demo: Server) -> None:
         assert "not available" in msg
         pytest.skip("POST /api/corrections is not served yet: the page shows that it is not available")
 
-    # reject one event, edit another, add one on a selected span; reload: all three are still there
+    # reject one event, edit another, add one on a selected span; reload, recode: all three stay
     page.goto(demo.url + "?actor=JPN")
     rows = _table_rows(page)
     assert len(rows) >= 2
@@ -735,51 +786,93 @@ def test_corrections_from_the_page(page: Page, demo: Server) -> None:
     page.wait("document.querySelector('#detail .correction-status .note.ok')", what="the reject to be saved")
     page.wait(f"!document.querySelector('#events tr[data-event-id=\"{victim}\"]')", what="the rejected row to go")
 
-    edited = rows[1]["id"]
-    page.goto(demo.url + f"?actor=JPN&event={edited}")
+    page.goto(demo.url + f"?actor=JPN&event={rows[1]['id']}")
     page.wait("document.querySelector('#detail .event-view')", what="the event view")
     page.click('#detail button[data-action="edit"]')
     page.type_into("#corr-date", "2021-03-04")
     page.type_into("#corr-note", "checked against the ministry readout")
     page.click('#detail form.correction button[type="submit"]')
     page.wait("document.querySelector('#detail .correction-status .note.ok')", what="the edit to be saved")
+    edited = page.query()["event"]  # the page follows the report into its event
+
+    def edit_shown() -> None:
+        page.wait("document.querySelector('#detail .event-view')", what="the edited event")
+        page.idle()
+        assert page.js("document.querySelector('#detail [data-field=date]').textContent") == "2021-03-04"
+        assert page.js("document.querySelector('#detail [data-field=provenance]').textContent") == "corrected"
+        history = page.wait("(document.querySelector('#detail table.corrections') || {}).textContent",
+                            what="the correction's history")
+        assert "edit" in history and "checked against the ministry readout" in history
+        assert victim not in [r["id"] for r in _table_rows(page)]
 
     page.reload()
     assert page.query()["event"] == edited
-    page.wait("document.querySelector('#detail .event-view')", what="the event view after reload")
-    assert page.js("document.querySelector('#detail [data-field=date]').textContent") == "2021-03-04"
-    assert page.js("document.querySelector('#detail [data-field=provenance]').textContent") == "corrected"
-    assert victim not in [r["id"] for r in _table_rows(page)]
-    assert demo.get(f"api/events/{edited}")["date"] == "2021-03-04"
-
-    # add an event the coder missed: select a sentence of a document, fill the form
+    edit_shown()
     ev = demo.get(f"api/events/{edited}")
-    page.goto(demo.url + f"?doc={urllib.parse.quote(ev['doc_id'])}")
+    assert ev["date"] == "2021-03-04" and ev["provenance"] == "corrected"
+
+    # add an event the coder missed: drag the mouse over a paragraph no report covers, fill the form
+    doc_id = urllib.parse.quote(ev["doc_id"])
+    doc = demo.get(f"api/documents/{doc_id}")
+    spans = [(r["evidence"]["start"], r["evidence"]["end"]) for r in doc["reports"]]
+    text = doc["text"]
+    paragraphs = [(text.index(p), text.index(p) + len(p)) for p in (x.strip() for x in text.split("\n\n")) if p]
+    start, end = next((a, b) for a, b in paragraphs if all(b <= s or e <= a for s, e in spans))
+    page.goto(demo.url + f"?doc={doc_id}")
     page.wait("document.getElementById('doc-text')", what="the document")
-    doc = demo.get(f"api/documents/{urllib.parse.quote(ev['doc_id'])}")
-    sentence = doc["text"].split("\n\n")[-1].strip()
-    start = doc["text"].index(sentence)
-    page.js(f"""(() => {{
+    ends = page.js(f"""(() => {{
         const box = document.getElementById('doc-text'), walker = document.createTreeWalker(box, NodeFilter.SHOW_TEXT);
-        let pos = 0, range = document.createRange(), n;
-        while ((n = walker.nextNode())) {{
-            const len = n.data.length;
-            if (pos <= {start} && {start} <= pos + len) range.setStart(n, {start} - pos);
-            if (pos <= {start + len(sentence)} && {start + len(sentence)} <= pos + len) {{ range.setEnd(n, {start + len(sentence)} - pos); break; }}
-            pos += len;
-        }}
-        getSelection().removeAllRanges(); getSelection().addRange(range);
+        const at = (offset, last) => {{
+            let pos = 0, n;
+            while ((n = walker.nextNode())) {{
+                if (offset < pos + n.data.length) {{
+                    const r = document.createRange(); r.setStart(n, offset - pos); r.setEnd(n, offset - pos + 1);
+                    const b = r.getClientRects()[0];
+                    return [last ? b.right - 0.5 : b.left + 0.5, b.top + b.height / 2];
+                }}
+                pos += n.data.length;
+            }}
+        }};
+        box.scrollIntoView();
+        const a = at({start}, false);
+        walker.currentNode = box;
+        return [a, at({end - 1}, true)];
     }})()""")
+    (x0, y0), (x1, y1) = ends
+    page.send("Input.dispatchMouseEvent", {"type": "mouseMoved", "x": x0, "y": y0})
+    page.send("Input.dispatchMouseEvent", {"type": "mousePressed", "x": x0, "y": y0, "button": "left", "clickCount": 1})
+    page.send("Input.dispatchMouseEvent", {"type": "mouseMoved", "x": x1, "y": y1, "button": "left", "buttons": 1})
+    page.send("Input.dispatchMouseEvent", {"type": "mouseReleased", "x": x1, "y": y1, "button": "left", "clickCount": 1})
+    assert page.js("getSelection().toString()") == text[start:end]
     page.wait("!document.getElementById('add-event').disabled", what="the add button")
     page.click("#add-event")
+    assert page.js("document.querySelector('form.correction[data-action=add] .quote').textContent").startswith(
+        "“" + text[start:end][:20])
     page.type_into("#corr-actors", "POL, KOR")
     page.type_into("#corr-date", "2022-08")
     page.click('#detail form.correction[data-action="add"] button[type="submit"]')
     page.wait("document.querySelector('#detail .correction-status .note.ok')", timeout=30, what="the added event")
+
+    def added_shown() -> None:
+        page.wait("document.getElementById('doc-text')", what="the document")
+        page.idle()
+        added = [r for r in demo.get(f"api/documents/{doc_id}")["reports"] if r["evidence"]["start"] == start]
+        assert len(added) == 1 and sorted(added[0]["actors"]) == ["KOR", "POL"]
+        assert page.js(f"document.querySelector('#doc-text mark[data-event-ids~=\"{added[0]['event_id']}\"]')"
+                       ".textContent") == text[start:end]
+
     page.reload()
-    page.wait("document.getElementById('doc-text')", what="the document after reload")
-    added = [r for r in demo.get(f"api/documents/{urllib.parse.quote(ev['doc_id'])}")["reports"]
-             if r["evidence"]["start"] == start]
-    assert added
-    assert page.js(f"document.querySelector('#doc-text mark[data-event-ids~=\"{added[0]['event_id']}\"]').textContent") \
-        == sentence
+    added_shown()
+
+    # recode with a "new" coder version: every correction is applied again, and the page shows it
+    from latticework.store import Store
+    from latticework.store import models as m
+
+    with Store(demo.db_url) as store:
+        with store.engine.begin() as conn:
+            conn.execute(m.documents.update().values(coder_version="older"))
+        store.recode(coder, progress=False)
+    page.goto(demo.url + f"?actor=JPN&event={edited}")
+    edit_shown()
+    page.goto(demo.url + f"?doc={doc_id}")
+    added_shown()

@@ -4,7 +4,7 @@
  * Content-Security-Policy default-src 'self', so there is no inline script, no inline handler and no
  * style attribute anywhere. Everything that comes from the store (titles, text, evidence, actor names,
  * ids) is untrusted: it only ever reaches the page through text nodes (textContent) or attribute values
- * set with setAttribute; innerHTML is never used.
+ * set with setAttribute; nothing here parses a string as HTML.
  *
  * The state of the page lives in the URL query: the event filters, the page offset, the network's
  * window and the open view (?event=ID, ?doc=ID, ?docs=1), so links are shareable and back/forward work.
@@ -44,6 +44,7 @@
     viewSeq: 0,
     playTimer: 0,
     zoom: { k: 1, x: 0, y: 0 },
+    regionsFilled: false,
     flash: null,          // the message of a saved correction, shown by the next view drawn
     actorNames: {},
     selection: null,      // {box, button} of the open document view: "add an event" follows the selection
@@ -96,10 +97,13 @@
     return node;
   }
 
+  let sayTimer = 0;
   function say(text, kind) {
     const m = $("message");
     m.textContent = text || "";
     m.className = "message" + (kind ? " " + kind : "");
+    clearTimeout(sayTimer);
+    if (kind === "ok") sayTimer = setTimeout(() => say(""), 6000);
   }
 
   function note(text, kind) {
@@ -398,6 +402,7 @@
       else pick(false);
     });
     on($("play"), "click", togglePlay);
+    on($("region"), "change", () => navigate({ region: $("region").value || null }));
   }
 
   function togglePlay() {
@@ -426,26 +431,50 @@
     const slider = $("window-slider");
     $("whole-period").checked = !w;
     if (i >= 0) slider.value = String(i);
-    $("window-label").textContent = w ? w.since + " – " + w.until : "whole period";
-    const key = w ? w.since + "/" + w.until : "";
-    if (key !== state.netKey) loadNetwork(w, key);
-    if (key !== state.claimsKey) scheduleClaims(w, key);
+    const region = q.get("region") || "";
+    regionOption(region);
+    $("region").value = region;
+    $("window-label").textContent = (w ? w.since + " – " + w.until : "whole period") + (region ? " · " + region : "");
+    const key = (w ? w.since + "/" + w.until : "") + "|" + region;
+    if (key !== state.netKey) loadNetwork(w, region, key);
+    if (key !== state.claimsKey) scheduleClaims(w, region, key);
   }
 
-  async function loadNetwork(w, key) {
+  /** The network's parameters: the window and the region(s). */
+  function netParams(w, region) {
+    return Object.assign(w ? { since: w.since, until: w.until } : {}, region ? { region: region } : {});
+  }
+
+  function regionOption(region) {
+    const select = $("region");
+    if (region && ![...select.options].some((o) => o.value === region)) select.appendChild(el("option", { value: region }, region));
+  }
+
+  /** The regions of the whole period's actors, once (the server names them in each node). */
+  function fillRegions(nodes) {
+    if (state.regionsFilled) return;
+    state.regionsFilled = true;
+    const names = [...new Set(nodes.map((n) => n.region).filter(Boolean))].sort();
+    for (const r of names) regionOption(r);
+    $("region").value = query().get("region") || "";
+  }
+
+  async function loadNetwork(w, region, key) {
     state.netKey = key;
     const seq = ++state.netSeq;
+    const windowName = w ? w.since + "/" + w.until : "";
     $("network").setAttribute("aria-busy", "true");
     try {
-      const data = await api("api/network", w ? { since: w.since, until: w.until } : {});
+      const data = await api("api/network", netParams(w, region));
       if (seq !== state.netSeq) return;
       state.net = data;
-      drawNetwork(data, key);
+      if (!w && !region) fillRegions((data && data.nodes) || []);
+      drawNetwork(data, windowName);
     } catch (e) {
       if (seq !== state.netSeq) return;
       state.netKey = null;
       state.net = null;
-      drawNetwork({ nodes: [], links: [] }, key, "Could not load the network: " + e.message);
+      drawNetwork({ nodes: [], links: [] }, windowName, "Could not load the network: " + e.message);
     } finally {
       if (seq === state.netSeq) $("network").removeAttribute("aria-busy");
     }
@@ -619,20 +648,20 @@
 
   // ------------------------------------------------------------------------------------------ claims
 
-  function scheduleClaims(w, key) {
+  function scheduleClaims(w, region, key) {
     state.claimsKey = key;
     clearTimeout(state.claimsTimer);
-    $("claims-window").textContent = w ? w.since + " – " + w.until : "whole period";
+    $("claims-window").textContent = (w ? w.since + " – " + w.until : "whole period") + (region ? " · " + region : "");
     // claims run permutation tests: wait until the slider rests
-    state.claimsTimer = setTimeout(() => loadClaims(w), 350);
+    state.claimsTimer = setTimeout(() => loadClaims(w, region), 350);
   }
 
-  async function loadClaims(w) {
+  async function loadClaims(w, region) {
     const seq = ++state.claimsSeq;
     const box = $("claims");
     box.setAttribute("aria-busy", "true");
     try {
-      const data = await api("api/claims", w ? { since: w.since, until: w.until } : {});
+      const data = await api("api/claims", netParams(w, region));
       if (seq !== state.claimsSeq) return;
       drawClaims(Array.isArray(data) ? data : (data && (data.claims || data.items)) || []);
     } catch (e) {
@@ -709,9 +738,7 @@
     try {
       token.value = sessionStorage.getItem(TOKEN_KEY) || "";
     } catch (e) { /* storage may be off */ }
-    on(token, "input", () => {
-      try { sessionStorage.setItem(TOKEN_KEY, token.value); } catch (e) { /* storage may be off */ }
-    });
+    on(token, "input", () => setToken(token.value));
   }
 
   function renderView(q, force) {
@@ -979,7 +1006,7 @@
       if (!span) return;
       clear(addArea).appendChild(correctionForm("add", { doc_id: d.id, evidence: { start: span.start, end: span.end, text: text.slice(span.start, span.end) } }, addArea));
     });
-    root.appendChild(el("div", { class: "actions" }, addButton, hint));
+    root.appendChild(el("div", { class: "actions" }, addButton, hint, tokenField()));
     root.appendChild(el("div", { class: "correction-status" }, takeFlash()));
     root.appendChild(addArea);
     root.appendChild(box);
@@ -1000,6 +1027,23 @@
   }
 
   // ------------------------------------------------------------------------------------------ corrections
+
+  function setToken(value) {
+    try { sessionStorage.setItem(TOKEN_KEY, value); } catch (e) { /* storage may be off */ }
+    for (const input of document.querySelectorAll("input.token-field, #token")) {
+      if (input.value !== value) input.value = value;
+    }
+  }
+
+  /** A token field beside the correction buttons (the drawer covers the one in the header), kept in
+   * step with it and with sessionStorage. */
+  function tokenField() {
+    const input = el("input", { type: "password", class: "token-field", autocomplete: "off", size: 14,
+      placeholder: "token", "aria-label": "token" });
+    input.value = token();
+    on(input, "input", () => setToken(input.value));
+    return el("label", { class: "muted" }, "token ", input);
+  }
 
   function token() {
     const field = $("token");
@@ -1058,8 +1102,7 @@
       clear(form).appendChild(correctionForm("edit", Object.assign({}, base, { event: ev }), form, status));
     });
     const history = el("div", { class: "correction-history" });
-    append(area, [el("div", { class: "actions" }, accept, reject, edit,
-      el("span", { class: "muted" }, "writes need the token typed at the top")), form, status, history]);
+    append(area, [el("div", { class: "actions" }, accept, reject, edit, tokenField()), form, status, history]);
     const ids = new Set([ev.report_id, ev.event_id].concat((ev.reports || []).map((r) => r.report_id)).filter(Boolean));
     if (ev.doc_id) loadCorrections(ev.doc_id, (c) => ids.has(c.applied_to) || ids.has(c.report_id), history);
     return area;
