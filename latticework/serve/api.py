@@ -40,8 +40,9 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     503: {"model": schemas.Error}}
 
 
-def store_of(request: Request) -> Store:
-    """The app's Store (route dependency; other routers, such as corrections, use it too)."""
+async def store_of(request: Request) -> Store:
+    """The app's Store (route dependency; other routers, such as corrections, use it too). A coroutine,
+    so FastAPI does not send it to a worker thread of its own."""
     return request.app.state.store  # type: ignore[no-any-return]
 
 
@@ -106,10 +107,11 @@ class ViewCache:
 
 # ------------------------------------------------------------------------------------------- events
 
-def event_filters(store: Store, *, actor: str | None, with_: str | None, type: str | None, mode: str | None,
+def event_filters(store: Store, counts: ViewCache, mark: tuple, *, actor: str | None, with_: str | None, type: str | None, mode: str | None,
                   framework: str | None, since: str | None, until: str | None, status: str | None,
                   source: str | None, text: str | None) -> dict[str, Any]:
-    """The filters of Store.iter_events, checked as the CLI checks them (422 naming the parameter)."""
+    """The filters of Store.iter_events, checked as the CLI checks them (422 naming the parameter); the
+    store's actor codes are kept in `counts` until the next write (`mark`, documents.write_mark)."""
     for name, value in (("actor", actor), ("with", with_), ("framework", framework), ("source", source),
                         ("text", text), ("type", type), ("mode", mode), ("status", status)):
         _text_param(name, value)
@@ -117,7 +119,9 @@ def event_filters(store: Store, *, actor: str | None, with_: str | None, type: s
     mode_ = _checked(filters.check_mode, mode, type_)
     status_ = _checked(filters.check_status, status)
     since_, until_ = _date("since", since), _date("until", until)
-    _checked(filters.check_actors, store, {"actor": actor, "with": with_})
+    if actor or with_:
+        known = counts.get(("actors", mark), lambda: filters.known_actors(store))
+        _checked(filters.check_actor_codes, known, {"actor": actor, "with": with_})
     return {"actor": actor.strip().upper() if actor else None, "with_": with_.strip().upper() if with_ else None,
             "type": type_, "mode": mode_, "framework": framework or None, "since": since_, "until": until_,
             "status": status_, "source": source or None, "text": text or None}
@@ -125,6 +129,7 @@ def event_filters(store: Store, *, actor: str | None, with_: str | None, type: s
 
 @router.get("/events", response_model=schemas.EventPage, responses=_ERRORS, summary="List events or reports")
 def list_events(
+    request: Request,
     store: StoreDep,
     actor: Annotated[str | None, Query(description="Events in which this actor code takes part.")] = None,
     with_: Annotated[str | None, Query(alias="with", description="…and this second actor (a dyad).")] = None,
@@ -142,12 +147,21 @@ def list_events(
     offset: Annotated[int, Query(ge=0, description="Items to skip (pages: offset = k × limit).")] = 0,
 ) -> JSONData:
     """Events matching every filter, oldest first, one page at a time; `total` counts all the matches."""
-    f = event_filters(store, actor=actor, with_=with_, type=type, mode=mode, framework=framework, since=since,
+    mark = docs_q.write_mark(store)
+    f = event_filters(store, request.app.state.counts, mark, actor=actor, with_=with_, type=type, mode=mode, framework=framework, since=since,
                       until=until, status=status, source=source, text=text)
     f.update(reports=reports, min_sources=min_sources)
-    total = store.count_events(**f)
+    total = _total(request, store, f, mark)
     items = list(store.iter_events(**f, limit=limit, offset=offset)) if offset < total else []
     return JSONData({"total": total, "limit": limit, "offset": offset, "items": items})
+
+
+def _total(request: Request, store: Store, f: dict[str, Any], mark: tuple) -> int:
+    """count_events(**f), cached until the next write (documents.write_mark): counting every match of a
+    broad filter is the costly part of a page at 100k documents, and paging through one filter asks
+    for the same count again and again."""
+    key = ("total", tuple(sorted(f.items())), mark)
+    return int(request.app.state.counts.get(key, lambda: store.count_events(**f)))
 
 
 def _path_id(kind: str, value: str) -> str:
@@ -307,6 +321,7 @@ def ingest_body(request: Request, store: Store, raw: bytes) -> dict:
     with state.write_lock:  # one coding at a time: the coder is not shared between threads
         report = store.ingest(docs, coder=_coder(request), progress=False, inputs=["POST /api/documents"])
     state.cache.clear()
+    state.counts.clear()
     ids = [d.id for d in docs]
     events = []
     for cid in docs_q.event_ids_of_documents(store, ids)[:MAX_POST_EVENTS]:

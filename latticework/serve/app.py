@@ -78,7 +78,8 @@ def create_app(db_url: str | None = None, token: str | None = None, *, max_body:
     app.state.coder = coder
     app.state.data_dirs = list(data_dirs)
     app.state.write_lock = threading.Lock()
-    app.state.cache = api.ViewCache()
+    app.state.cache = api.ViewCache()  # networks and claims
+    app.state.counts = api.ViewCache(512)  # totals of event filters
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONData:

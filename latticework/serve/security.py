@@ -81,8 +81,9 @@ def check_token(configured: str | None, authorization: str | None) -> None:
         raise WriteRefused(401, "wrong token")
 
 
-def require_token(request: Request) -> None:
-    """Route dependency of every write (`dependencies=[Depends(require_token)]`)."""
+async def require_token(request: Request) -> None:
+    """Route dependency of every write (`dependencies=[Depends(require_token)]`); a coroutine, so the
+    check runs before anything else, without a worker thread."""
     check_token(request.app.state.token, request.headers.get("authorization"))
 
 

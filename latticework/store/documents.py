@@ -7,6 +7,7 @@ Store's own reads.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import sqlalchemy as sa
@@ -113,14 +114,42 @@ def event_date_range(store: Store) -> tuple[str | None, str | None]:
     return lo, hi
 
 
+#: While a run is going on, write_mark changes every this many seconds (its batches commit as it goes).
+RUNNING_TICK = 5.0
+
+
+def write_mark(store: Store) -> tuple:
+    """A fingerprint that changes with every write: the last run (ingest, recode, import) and its state,
+    and the last correction. Three primary-key lookups, so it costs well under a millisecond even at
+    100k documents. A run still going on commits batch after batch without changing its row, so then
+    the mark also changes every RUNNING_TICK seconds: what is cached on it is at most that stale."""
+    def go(conn: Any) -> tuple:
+        last_id, status, finished, fixed = conn.execute(_WRITE_MARK).one()
+        tick = int(time.time() / RUNNING_TICK) if status == "running" else None
+        return (last_id, status, finished, fixed, tick)
+
+    return _read(store, go)  # type: ignore[no-any-return]
+
+
+def _last(col: Any, order: Any) -> Any:
+    return sa.select(col).order_by(order.desc()).limit(1).scalar_subquery()
+
+
+# One round trip: the last run's id, status and end, and the last correction's id (index lookups).
+_WRITE_MARK = sa.select(_last(m.runs.c.id, m.runs.c.id), _last(m.runs.c.status, m.runs.c.id),
+                        _last(m.runs.c.finished_at, m.runs.c.id), _last(m.corrections.c.id, m.corrections.c.id))
+
+
 def data_version(store: Store) -> tuple:
-    """A cheap fingerprint of what the store holds: it changes whenever a run (ingest, recode, import)
-    starts or finishes, or the number of reports changes; caches of computed views key on it."""
-    r, e = m.runs, m.events
+    """A fingerprint of what the store holds: it changes whenever a run (ingest, recode, import) starts
+    or finishes, a correction is made, or the number of reports changes; caches of computed views key
+    on it."""
+    r, e, c = m.runs, m.events, m.corrections
 
     def go(conn: Any) -> tuple:
         last = conn.execute(sa.select(r.c.id, r.c.status, r.c.finished_at).order_by(r.c.id.desc()).limit(1)).first()
         n = conn.execute(sa.select(sa.func.count()).select_from(e)).scalar_one()
-        return (tuple(last) if last else None, int(n))
+        fixed = conn.execute(sa.select(sa.func.count(), sa.func.max(c.c.id)).select_from(c)).one()
+        return (tuple(last) if last else None, int(n), tuple(fixed))
 
     return _read(store, go)  # type: ignore[no-any-return]
