@@ -62,7 +62,8 @@ if TYPE_CHECKING:
     from latticework.store import IngestReport, Store
 
 __all__ = ["DEFAULT_PARTITION", "ScaleError", "ScaleProgress", "ScaleRun", "code_distributed", "load_partitions",
-           "partition_items", "partition_problems", "plan_partitions", "read_inputs", "read_plan", "worker_coder"]
+           "partition_items", "partition_problems", "plan_partitions", "read_inputs", "read_plan", "run_items",
+           "worker_coder"]
 
 #: Documents (JSONL lines, Parquet rows, small files) per partition: ~30-60 s of coding for one
 #: worker at news-article length, long enough to hide Dask's per-task cost, short enough that a
@@ -346,7 +347,11 @@ def worker_coder(data_dirs: Sequence[str] = ()) -> Any:
 
 
 def _worker_version(data_dirs: Sequence[str]) -> dict[str, Any]:
-    return {"version": worker_coder(data_dirs).version, "pid": os.getpid(), "host": socket.gethostname()}
+    """Load this worker's coder (and warm the model up on one sentence); its version and process."""
+    coder = worker_coder(data_dirs)
+    coder.code(Document(id="warm-up", text="Japan and Australia held defence talks in Tokyo on Monday.",
+                        published="2024-01-01"))
+    return {"version": coder.version, "pid": os.getpid(), "host": socket.gethostname()}
 
 
 _CORE = ("event_id", "doc_id", "type", "mode", "framework", "date", "status", "hedged", "location", "evidence",
@@ -747,8 +752,8 @@ def partition_items(out_dir: str | os.PathLike[str], pid: str) -> Iterator[tuple
     from latticework.store.core import content_hash
 
     folder = _parts_dir(out_dir) / pid
-    rows = pq.read_table(folder / "documents.parquet").to_pylist()
-    records = pq.read_table(folder / "events.parquet").to_pylist()
+    rows = pq.ParquetFile(folder / "documents.parquet").read().to_pylist()  # (read_table imports pandas)
+    records = pq.ParquetFile(folder / "events.parquet").read().to_pylist()
     if sum(r["n_events"] or 0 for r in rows if r["kind"] == "document") != len(records):
         raise ScaleError(f"partition {pid} in {out_dir} is damaged (events do not match its documents): "
                          f"delete {folder} and run `code --cluster` again")
@@ -769,9 +774,11 @@ def partition_items(out_dir: str | os.PathLike[str], pid: str) -> Iterator[tuple
         at += n
 
 
-def _items(out_dir: str | os.PathLike[str], plan: dict[str, Any]) -> Iterator[tuple[Document | InputProblem, Any]]:
+def run_items(out_dir: str | os.PathLike[str],
+              plan: dict[str, Any] | None = None) -> Iterator[tuple[Document | InputProblem, Any]]:
     """Every partition's items in input order, with ids unique across the whole run (a later document
-    with an id already read becomes the same problem as in `read_documents`)."""
+    with an id already read becomes the same problem as in `read_documents`): what a load stores."""
+    plan = plan or read_plan(out_dir)
     opts = plan["options"]
     reader = _Reader(opts["published"], opts["language_check"], opts["max_bytes"])
     for part in plan["partitions"]:
@@ -790,7 +797,7 @@ def partition_problems(out_dir: str | os.PathLike[str]) -> Iterator[str]:
     _check_done(out_dir, plan)
     from latticework.parallel import CodingError
 
-    for item, result in _items(out_dir, plan):
+    for item, result in run_items(out_dir, plan):
         if isinstance(item, InputProblem):
             yield str(item)
         elif isinstance(result, CodingError):
@@ -804,5 +811,5 @@ def load_partitions(store: Store, out_dir: str | os.PathLike[str], *, batch: int
     already skipped, reports clustered once at the end. Rerunning it changes nothing."""
     plan = read_plan(out_dir)
     version = _check_done(out_dir, plan)
-    return store.ingest_coded(_items(out_dir, plan), version, batch=batch, progress=progress,
+    return store.ingest_coded(run_items(out_dir, plan), version, batch=batch, progress=progress,
                               inputs=plan["inputs"], on_problem=on_problem, defer_clustering=defer_clustering)

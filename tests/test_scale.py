@@ -36,6 +36,7 @@ from latticework.scale import (
     partition_problems,
     read_inputs,
     read_plan,
+    run_items,
 )
 from latticework.store import Store
 from latticework.store import models as m
@@ -177,6 +178,35 @@ def test_loading_leaves_the_store_as_single_process_ingest(coded: tuple[Path, An
         again = load_partitions(store, out, progress=False)
     assert (again.new, again.updated, again.events) == (0, 0, 0) and again.unchanged == single.new
     assert _dump(store_url) == got
+
+
+def test_an_interrupted_load_is_finished_by_the_next(coded: tuple[Path, Any], corpus: Path, coder: Any,
+                                                     tmp_path: Path) -> None:
+    """Batches committed before an interruption hold reports in no event yet (clustering waits for the end
+    of the load); the next load skips those documents, writes the rest and clusters everything."""
+    out, run = coded
+    reference = f"sqlite:///{tmp_path / 'single.db'}"
+    with Store(reference) as store:
+        store.ingest(read_inputs([corpus]), coder=coder, progress=False, batch=5)
+
+    def cut_short() -> Iterator[tuple[Any, Any]]:
+        for n, item in enumerate(run_items(out)):
+            if n == 17:
+                raise KeyboardInterrupt
+            yield item
+
+    url = f"sqlite:///{tmp_path / 'loaded.db'}"
+    with Store(url) as store:
+        with pytest.raises(KeyboardInterrupt):
+            store.ingest_coded(cut_short(), run.coder_version, batch=5, progress=False)
+        with store.engine.connect() as conn:
+            stored = conn.scalar(sa.select(sa.func.count()).select_from(m.documents))
+            pending = conn.scalar(sa.select(sa.func.count()).select_from(m.events)
+                                  .where(m.events.c.cluster_id.is_(None)))
+        assert stored == 15 and pending > 0  # three whole batches
+        report = load_partitions(store, out, batch=5, progress=False)
+    assert report.unchanged == 15
+    assert _dump(url) == _dump(reference)
 
 
 def test_rerun_skips_every_partition(client: Any, coded: tuple[Path, Any], corpus: Path) -> None:
