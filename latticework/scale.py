@@ -143,13 +143,17 @@ def read_inputs(paths: Iterable[str | os.PathLike[str]], published: str | None =
     """`ingest.read_documents` that also reads Parquet files: the single-process reading of exactly
     what `code_distributed` reads (same order, same checks, same problems)."""
     reader = _Reader(published, language_check, max_bytes)
-    for path, problem in _walk(paths):
-        if problem:
-            yield InputProblem(path, problem)
-        elif _is_parquet(path):
-            yield from _parquet_rows(reader, path, path)
-        else:
-            yield from reader._read_file(path)
+    for given in [paths] if isinstance(paths, str | os.PathLike) else paths:
+        if os.fspath(given) == "-":  # standard input: read here, as `read_documents` reads it
+            yield from reader.read_path("-", None)
+            continue
+        for path, problem in _walk([given]):
+            if problem:
+                yield InputProblem(path, problem)
+            elif _is_parquet(path):
+                yield from _parquet_rows(reader, path, path)
+            else:
+                yield from reader._read_file(path)
 
 
 # ------------------------------------------------------------------------------------------ planning
