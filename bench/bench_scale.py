@@ -47,7 +47,7 @@ import sqlalchemy as sa  # noqa: E402
 from bench_coder import TextGen  # noqa: E402
 
 from latticework.ingest import Document  # noqa: E402
-from latticework.scale import code_distributed, load_partitions  # noqa: E402
+from latticework.scale import code_distributed, load_partitions, local_cluster  # noqa: E402
 from latticework.store import Store  # noqa: E402
 
 
@@ -110,11 +110,10 @@ def baseline(docs: list[Document]) -> dict[str, Any]:
 
 
 def distributed_run(src: Path, out: Path, workers: int, partition: int) -> dict[str, Any]:
-    from distributed import Client, LocalCluster
+    from distributed import Client
 
     t0 = time.perf_counter()
-    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                           dashboard_address=None, memory_limit="2GiB")
+    cluster = local_cluster(workers, dashboard=False, memory_limit="2GiB")  # as `--cluster local` starts it
     client = Client(cluster)
     try:
         marks: dict[str, float] = {}

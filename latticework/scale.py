@@ -63,7 +63,7 @@ if TYPE_CHECKING:
 
 __all__ = ["DEFAULT_PARTITION", "ScaleError", "ScaleProgress", "ScaleRun", "code_distributed", "load_partitions",
            "partition_items", "partition_problems", "plan_partitions", "read_inputs", "read_plan", "run_items",
-           "worker_coder"]
+           "local_cluster", "worker_coder"]
 
 #: Documents (JSONL lines, Parquet rows, small files) per partition: ~30-60 s of coding for one
 #: worker at news-article length, long enough to hide Dask's per-task cost, short enough that a
@@ -594,22 +594,41 @@ def read_plan(out_dir: str | os.PathLike[str]) -> dict[str, Any]:
     return plan
 
 
+#: Dask settings for coding workers: the workers' statistical profiler samples the coding thread
+#: every 10 ms and took 5-15 % of a worker's throughput in bench/bench_scale.py; the dashboard loses its
+#: profile page only. Remote workers get the same with DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED=False.
+WORKER_CONFIG = {"distributed.worker.profile.enabled": False}
+
+
+def local_cluster(workers: int, *, threads_per_worker: int = 1, memory_limit: str | int | None = None,
+                  dashboard: bool = True, **kwargs: Any) -> Any:
+    """The LocalCluster `--cluster local` starts: `workers` processes on loopback, one thread each,
+    with WORKER_CONFIG; `kwargs` go to LocalCluster."""
+    import logging
+
+    import dask
+    from distributed import LocalCluster
+
+    options: dict[str, Any] = {"host": "127.0.0.1", "silence_logs": logging.ERROR,
+                               "dashboard_address": ":8787" if dashboard else None,
+                               "memory_limit": memory_limit if memory_limit is not None else "auto"}
+    options.update(kwargs)
+    with dask.config.set(WORKER_CONFIG):  # read by the nannies when they start their workers
+        return LocalCluster(n_workers=workers, threads_per_worker=threads_per_worker, processes=True, **options)
+
+
 def _connect(cluster: Any, workers: int, threads_per_worker: int, memory_limit: str | int | None,
              dashboard: bool) -> tuple[Any, Any]:
     """(client, local cluster to close or None) for "local", a scheduler address, or a Client."""
-    from distributed import Client, LocalCluster
+    from distributed import Client
 
     if isinstance(cluster, Client):
         return cluster, None
     if cluster in (None, "local"):
         if workers < 1:
             raise ScaleError(f"--workers must be at least 1, not {workers}")
-        import logging
-
-        local = LocalCluster(n_workers=workers, threads_per_worker=threads_per_worker, processes=True,
-                             host="127.0.0.1", dashboard_address=":8787" if dashboard else None,
-                             memory_limit=memory_limit if memory_limit is not None else "auto",
-                             silence_logs=logging.ERROR)
+        local = local_cluster(workers, threads_per_worker=threads_per_worker, memory_limit=memory_limit,
+                              dashboard=dashboard)
         return Client(local), local
     address = str(cluster)
     if not address.startswith(("tcp://", "tls://", "ws://", "wss://", "inproc://", "ucx://")):

@@ -32,6 +32,7 @@ from latticework.scale import (
     ScaleProgress,
     code_distributed,
     load_partitions,
+    local_cluster,
     partition_items,
     partition_problems,
     read_inputs,
@@ -77,8 +78,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def client() -> Iterator[Any]:
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                       dashboard_address=None, memory_limit="1.5GiB")
+    cluster = local_cluster(2, dashboard=False, memory_limit="1.5GiB")  # processes, one thread each, loopback
     cl = distributed.Client(cluster)
     try:
         yield cl
