@@ -81,6 +81,8 @@ class StoreError(Exception):
 
 #: An ingest keeps the text of this many problems (each is still reported as it happens, and counted).
 KEEP_PROBLEMS = 1000
+#: iter_events fetches a page of at most this many rows at once, larger reads through a cursor.
+PAGE_AT_ONCE = 10_000
 
 
 @dataclass
@@ -886,9 +888,15 @@ class Store:
                 return cond.where(member.c.event_id == e.c.event_id).exists()
             return cond.where(member.c.cluster_id == c.c.cluster_id).exists()
 
-        for code in (actor, with_):
-            if code:
-                q = q.where(sa.exists().where(p.c.event_id == e.c.event_id, p.c.actor == code.upper()))
+        if actor and with_:
+            # a dyad as one join of the participants with themselves: PostgreSQL plans it ~5× faster
+            # than two EXISTS at 100k documents (same rows: each actor takes part in any role)
+            p2 = p.alias("p2")
+            q = q.where(e.c.event_id.in_(sa.select(p.c.event_id).join(p2, p2.c.event_id == p.c.event_id)
+                                         .where(p.c.actor == actor.upper(), p2.c.actor == with_.upper())))
+        elif actor or with_:
+            code = actor or with_ or ""
+            q = q.where(sa.exists().where(p.c.event_id == e.c.event_id, p.c.actor == code.upper()))
         if type:
             q = q.where(e.c.type == type.upper())
         if mode:
@@ -939,7 +947,11 @@ class Store:
             q = q.offset(offset)
         try:
             with self.engine.connect() as conn:
-                result = conn.execution_options(yield_per=1000).execute(q)
+                # A page (limit ≤ PAGE_AT_ONCE) is fetched in one go: a server-side cursor makes
+                # PostgreSQL plan for the first 10 % of rows (cursor_tuple_fraction), which for a
+                # selective filter walks the whole date index (a dyad page: 850 ms instead of 10 ms).
+                streamed = limit is None or limit > PAGE_AT_ONCE
+                result = conn.execution_options(yield_per=1000).execute(q) if streamed else conn.execute(q)
                 for chunk in result.mappings().partitions(1000):
                     parts = self._participants(conn, [r["event_id"] for r in chunk])
                     for r in chunk:
