@@ -313,3 +313,19 @@ def test_two_writers_reporting_one_event_at_once_leave_one_event(store_url: str)
         # same day, two datasets: one event each day the two reported, with both reports in it
         want = cluster.cluster_reports([{**r, "source": r["event_id"][:2]} for r in rows])
         assert len(by_day) == len(set(want.values()))
+
+
+def test_a_run_killed_before_clustering_is_finished_by_the_next(store_url: str) -> None:
+    """Long writes cluster at their end; what a killed run left pending, the next write clusters."""
+    with Store(store_url) as store:
+        store.ingest(_SIGNING[:1], progress=False)
+        with store.engine.begin() as conn:  # the state a run killed between its last batch and its end leaves
+            conn.execute(m.events.update().values(cluster_id=None))
+            conn.execute(m.event_clusters.delete())
+        assert _events(store) == []
+        store.ingest([_LATER], progress=False)
+        assert len(_events(store)) == 2
+        with store.engine.connect() as conn:
+            assert conn.execute(sa.select(sa.func.count()).select_from(m.pending_blocks)).scalar_one() == 0
+            assert conn.execute(sa.select(sa.func.count()).select_from(m.events)
+                                .where(m.events.c.cluster_id.is_(None))).scalar_one() == 0

@@ -195,6 +195,20 @@ def recluster(conn: Connection, blocks: Iterable[str]) -> int:
     return len(rows_out)
 
 
+def mark_pending(conn: Connection, blocks: Iterable[str]) -> None:
+    """Note blocks whose events are out of date, for Store.cluster_pending (each once)."""
+    keys = sorted(set(blocks))
+    if not keys:
+        return
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as upsert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as upsert  # type: ignore[assignment]
+    for part in _chunks(keys):
+        conn.execute(upsert(m.pending_blocks).on_conflict_do_nothing(index_elements=["block_key"]),
+                     [{"block_key": k} for k in part])
+
+
 def _iso(d: date | None) -> str | None:
     return d.isoformat() if d else None
 

@@ -83,6 +83,16 @@ class StoreError(Exception):
 KEEP_PROBLEMS = 1000
 #: iter_events fetches a page of at most this many rows at once, larger reads through a cursor.
 PAGE_AT_ONCE = 10_000
+#: A long write clusters the blocks it touched at its end and after every this many documents, so
+#: events of a long run appear as it goes without clustering a block once per batch.
+CLUSTER_EVERY = 20_000
+
+
+def _then_cluster(job: Callable[[], _T], store: Store) -> _T:
+    """Run a write job, then cluster what is pending (both in the writer thread, in order)."""
+    out = job()
+    store.cluster_pending()
+    return out
 
 
 @dataclass
@@ -389,6 +399,7 @@ class Store:
             overlap = not (self.dialect == "sqlite" and sa.make_url(self.url).database in (None, "", ":memory:"))
             writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="latticework-writer") if overlap else None
             inflight: list[Future] = []
+            since_clustered = [0]
 
             def collect() -> None:
                 while inflight:
@@ -402,7 +413,11 @@ class Store:
                 collect()  # at most one batch in flight; its errors surface here
                 if coded:
                     hashes = {d.id: content_hash(d) for d, _ in coded}
-                    job = partial(self._store_batch, coded, hashes, version, run_id)
+                    job: Callable[[], Any] = partial(self._store_batch, coded, hashes, version, run_id, defer=True)
+                    since_clustered[0] += len(coded)
+                    if since_clustered[0] >= CLUSTER_EVERY:  # in the writer's queue, after this batch
+                        since_clustered[0] = 0
+                        job = partial(_then_cluster, job, self)
                     if writer is None:
                         fut: Future = Future()
                         fut.set_result(job())
@@ -441,6 +456,7 @@ class Store:
                             break
                     write(coded)  # after a --strict stop: the documents before the problem
                     collect()
+                    self.cluster_pending()
                 status = "done"
                 self._refresh_statistics(report.new + report.updated)
             except KeyboardInterrupt:
@@ -581,14 +597,25 @@ class Store:
         return report
 
     def cluster_pending(self, *, chunk: int = 500) -> int:
-        """Cluster every block holding a report that is in no event yet (left by `ingest_coded`), `chunk`
-        blocks per transaction; returns how many blocks were clustered."""
-        e = m.events
-        blocks = sorted(self._read(lambda conn: set(conn.scalars(
-            sa.select(e.c.block_key).distinct().where(e.c.cluster_id.is_(None), e.c.block_key.is_not(None))))))
+        """Cluster every block a deferred write left out of date (pending_blocks, and any report in no
+        event: left by a run killed before its end), `chunk` blocks per transaction; returns how many
+        blocks were clustered. Cheap when there are none: two indexed reads."""
+        e, pb = m.events, m.pending_blocks
+
+        def pick(conn: Connection) -> list[str]:
+            found = set(conn.scalars(sa.select(pb.c.block_key)))
+            found |= set(conn.scalars(sa.select(e.c.block_key).distinct().where(
+                e.c.cluster_id.is_(None), e.c.block_key.is_not(None))))
+            return sorted(found)
+
+        blocks = self._read(pick)
+
+        def go(conn: Connection, part: list[str]) -> None:
+            clusters.recluster(conn, part)
+            conn.execute(pb.delete().where(pb.c.block_key.in_(part)))
+
         for i in range(0, len(blocks), chunk):
-            part = blocks[i:i + chunk]
-            self._write(lambda conn, part=part: clusters.recluster(conn, part))  # type: ignore[misc]
+            self._write(partial(go, part=blocks[i:i + chunk]))
         return len(blocks)
 
     def _refresh_statistics(self, changed: int) -> None:
@@ -742,8 +769,10 @@ class Store:
         """Insert reports, apply the analysts' corrections of the documents `docs` just coded
         (latticework.store.corrections), then cluster again every block touched.
 
-        `defer` (a bulk load, `ingest_coded`): the blocks of the new reports are left for
-        `cluster_pending` (their cluster_id stays NULL until then); the others are clustered now."""
+        `defer` (every long write: ingest, recode, import): the blocks touched are noted in
+        pending_blocks and clustered by `cluster_pending`, at the end of the run or every
+        CLUSTER_EVERY documents, so that a block many batches add to is clustered a few times, not
+        once per batch. Until then new reports are in no event and the block's events are stale."""
         if ev_rows:
             for row in ev_rows:
                 row["extra"] = None if row["extra"] is None else json.dumps(row["extra"], ensure_ascii=False)
@@ -751,10 +780,13 @@ class Store:
         if part_rows:
             _bulk_insert(conn, m.participants, part_rows)
             self._add_actors(conn, {p["actor"] for p in part_rows})
-        touched = set(old_blocks) | (set() if defer else {r["block_key"] for r in ev_rows})
+        touched = set(old_blocks) | {r["block_key"] for r in ev_rows}
         if docs:
             touched |= corrections.apply(self, conn, docs)
-        clusters.recluster(conn, touched)
+        if defer:
+            clusters.mark_pending(conn, touched)
+        else:
+            clusters.recluster(conn, touched)
 
     def _add_actors(self, conn: Connection, codes: set[str]) -> None:
         codes -= self._known_actors
@@ -828,6 +860,7 @@ class Store:
         status = "failed"
         try:
             chunk: dict[str, dict] = {}
+            since_clustered = 0
             for n, ev in enumerate(events):
                 if not ev.get("event_id"):
                     raise StoreError(f"{source} event {n + 1} has no event_id")
@@ -838,9 +871,14 @@ class Store:
                 chunk[str(ev["event_id"])] = ev
                 if len(chunk) >= batch:
                     total += self._write(partial(self._upsert_dataset, chunk=chunk, source=source, run_id=run_id))
+                    since_clustered += len(chunk)
                     chunk = {}
+                    if since_clustered >= CLUSTER_EVERY:
+                        self.cluster_pending()
+                        since_clustered = 0
             if chunk:
                 total += self._write(partial(self._upsert_dataset, chunk=chunk, source=source, run_id=run_id))
+            self.cluster_pending()
             status = "done"
             self._refresh_statistics(total)
         finally:
@@ -861,7 +899,7 @@ class Store:
             er, pr = self._event_rows(ev, source, None, run_id, ev.get("published"), None)
             ev_rows.append(er)
             part_rows.extend(pr)
-        self._insert_events(conn, ev_rows, part_rows, old_blocks)
+        self._insert_events(conn, ev_rows, part_rows, old_blocks, defer=True)
         return len(ev_rows)
 
     # -- queries --------------------------------------------------------------------------
@@ -1188,12 +1226,17 @@ class Store:
             try:
                 with bar:
                     events: dict[str, list[dict]] = {}
+                    recoded = 0
                     for item, result in pool.code(feed()):
                         if isinstance(item, _RecodeBatch):
                             coded = [(r, events[r["id"]]) for r in item.rows if r["id"] in events]
                             events = {}
                             self._recode_write(coded, version, report, run_id)
                             bar.advance(item.size)
+                            recoded += item.size
+                            if recoded >= CLUSTER_EVERY:
+                                self.cluster_pending()
+                                recoded = 0
                             continue
                         assert isinstance(item, Document)
                         try:
@@ -1203,6 +1246,7 @@ class Store:
                         except Exception as exc:  # noqa: BLE001 - report and go on
                             shown = exc if isinstance(exc, CodingError) else f"{type(exc).__name__}: {exc}"
                             report.problems.append(f"document {item.id!r}: coder failed: {shown}")
+                self.cluster_pending()
                 status = "done"
             finally:
                 self._finish_run(run_id, status, n_updated=report.changed, n_events=report.events_after,
@@ -1251,7 +1295,7 @@ class Store:
                 hist.append({"doc_id": r["id"], "doc_version": r["version"], "content_hash": r["content_hash"],
                              "coder_version": version, "run_id": run_id, "coded_at": now,
                              "n_events": len(evs)})
-            self._insert_events(conn, ev_rows, part_rows, old_blocks, docs=ids)
+            self._insert_events(conn, ev_rows, part_rows, old_blocks, docs=ids, defer=True)
             conn.execute(d.update().where(d.c.id.in_(ids)).values(coder_version=version))
             conn.execute(m.codings.insert(), hist)
             return delta

@@ -149,6 +149,13 @@ event_clusters = sa.Table(
     sa.Index(None, "n_sources"),
 )
 
+# Blocks whose events are out of date: a long write (ingest, recode, import) notes them here and
+# clusters them at the end of the run, or every few thousand documents (Store.cluster_pending).
+pending_blocks = sa.Table(
+    "pending_blocks", metadata,
+    sa.Column("block_key", sa.String(24), primary_key=True),
+)
+
 participants = sa.Table(
     "event_participants", metadata,
     sa.Column("event_id", sa.String(255), sa.ForeignKey("events.event_id", ondelete="CASCADE"), primary_key=True),
