@@ -32,6 +32,8 @@ ADDRESSEE = {"you", "your", "yours"}
 THEY = {"they", "them", "their", "theirs", "themselves"}
 IT = {"it", "its"}
 PERSON_PRON = {"he", "him", "his", "she", "her", "hers"}
+DOCUMENT_HEADS = {"agreement", "treaty", "pact", "accord", "deal", "memorandum", "arrangement", "protocol", "mou",
+                  "convention"}
 PERSON_HEADS = {"counterpart", "minister", "leader", "official", "delegation", "president", "secretary", "chief",
                 "representative", "envoy", "diplomat", "commander", "general", "admiral", "each"}
 NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5, "both": 2, "2": 2, "3": 3, "4": 4}
@@ -62,6 +64,10 @@ def phrase(head: Token) -> list[Token]:
                 take = True  # "partners such as A, B and C", "states including A and B"
             if c.dep_ == "prep" and c.lower_ == "from" and t.lemma_.lower() in PERSON_HEADS:
                 take = True  # "counterparts from the Philippines and Indonesia"
+            if c.dep_ == "prep" and t.lemma_.lower() in DOCUMENT_HEADS and (
+                    (c.lower_ == "between" and t.dep_ in ("nsubj", "nsubjpass", "dobj"))
+                    or (c.lower_ == "with" and t.dep_ in ("nsubj", "nsubjpass"))):
+                take = True  # "the agreement between A and B came into effect": a document names its parties
             if c.dep_ == "pobj" and t.dep_ == "prep":  # the object of a preposition the phrase took
                 take = True
             if take:
