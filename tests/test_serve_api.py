@@ -479,3 +479,29 @@ def test_latticework_serve_process(tmp_path: Path) -> None:
             proc.kill()
             _, err = proc.communicate()
     assert b"read-only" in err
+
+
+def test_postgresql_sessions_plan_serially(store_url: str) -> None:
+    if not store_url.startswith("postgresql"):
+        pytest.skip("a PostgreSQL setting")
+    app = create_app(store_url, token=TOKEN)
+    with app.state.store.engine.connect() as conn:
+        assert conn.exec_driver_sql("SHOW max_parallel_workers_per_gather").scalar() == "0"
+    app.state.store.close()
+
+
+def test_postgresql_connection_lost_costs_one_request(db: str, coder: Coder) -> None:
+    if not db.startswith("postgresql"):
+        pytest.skip("a PostgreSQL connection")
+    with TestClient(create_app(db, token=TOKEN, coder=coder), base_url=BASE) as c:
+        assert c.get("/api/events").status_code == 200
+        engine = c.app.state.store.engine  # type: ignore[attr-defined]
+        with engine.connect() as conn:  # the one pooled connection the requests use
+            pid = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+        admin = sa.create_engine(db)
+        with admin.begin() as conn:  # as if the server restarted: that session ends under the pool
+            conn.exec_driver_sql(f"SELECT pg_terminate_backend({int(pid)})")
+        admin.dispose()
+        first = c.get("/api/actors")
+        assert first.status_code in (200, 503) and first.headers["content-type"] == "application/json"
+        assert c.get("/api/actors").status_code == 200 and c.get("/api/events").json()["total"] == 6
