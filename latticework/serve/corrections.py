@@ -51,7 +51,9 @@ async def post_correction(request: Request, store: StoreDep, body: CorrectionIn)
                                     event=body.event, author=body.author, note=body.note)
             except StoreError as exc:
                 raise HTTPException(422, str(exc)) from None
-        request.app.state.cache.clear()
+        state = request.app.state
+        for cache in (state.cache, state.counts, state.mark):  # networks, claims and totals changed
+            cache.clear()
         return got
 
     return JSONData(await run_in_threadpool(go), status_code=201)
