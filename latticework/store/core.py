@@ -1015,45 +1015,32 @@ class Store:
     def resolve_id(self, given: str) -> tuple[str, str] | None:
         """("event" | "report", full id) for an event or report id or a unique prefix of one (like
         git); None when nothing matches; StoreError naming a few candidates when the prefix is ambiguous."""
-        c, e = m.event_clusters, m.events
-        esc = given.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-        def go(conn: Connection) -> tuple[str, str] | None:
-            for kind, col in (("event", c.c.cluster_id), ("report", e.c.event_id)):
-                if conn.execute(sa.select(col).where(col == given)).first() is not None:
-                    return kind, given
-            found: list[tuple[str, str]] = []
-            for kind, col in (("event", c.c.cluster_id), ("report", e.c.event_id)):
-                found += [(kind, x) for (x,) in conn.execute(
-                    sa.select(col).where(col.like(esc, escape="\\")).order_by(col).limit(6))]
-            if len(found) > 1:
-                shown_ids = ", ".join(x for _, x in found[:5])
-                raise StoreError(f"id prefix {given!r} is ambiguous: {shown_ids}{' …' if len(found) > 5 else ''}")
-            return found[0] if found else None
-
-        return self._read(go)
+        return self._read(lambda conn: _resolve(conn, given))
 
     def get_event(self, event_id: str) -> dict | None:
         """The event or report with this id (or unique id prefix), plus {"document": metadata and text}
-        when the store holds its document; an event also lists every one of its reports."""
-        which = self.resolve_id(event_id)
-        if which is None:
-            return None
-        kind, full = which
+        when the store holds its document; an event also lists every one of its reports.
+        One connection; an exact id costs one lookup before the event's own queries."""
 
         def go(conn: Connection) -> dict | None:
             c, e = m.event_clusters, m.events
-            cl = None
-            if kind == "event":
-                cl = conn.execute(sa.select(c).where(c.c.cluster_id == full)).mappings().first()
-                if cl is None:
+            cl = conn.execute(sa.select(c).where(c.c.cluster_id == event_id)).mappings().first()
+            row = None
+            if cl is None:
+                row = conn.execute(sa.select(e).where(e.c.event_id == event_id)).mappings().first()
+            if cl is None and row is None:
+                which = _resolve(conn, event_id)
+                if which is None:
                     return None
-                rid = cl["rep_id"]
-            else:
-                rid = full
-            row = conn.execute(sa.select(m.events).where(m.events.c.event_id == rid)).mappings().first()
+                if which[0] == "event":
+                    cl = conn.execute(sa.select(c).where(c.c.cluster_id == which[1])).mappings().first()
+                else:
+                    row = conn.execute(sa.select(e).where(e.c.event_id == which[1])).mappings().first()
+            if cl is not None:
+                row = conn.execute(sa.select(e).where(e.c.event_id == cl["rep_id"])).mappings().first()
             if row is None:
                 return None
+            rid = row["event_id"]
             ev = _event_dict(row, self._participants(conn, [rid]).get(rid, {}))
             if cl is not None:
                 ev["report_id"], ev["event_id"] = rid, cl["cluster_id"]
@@ -1431,6 +1418,23 @@ def _event_dict(r: Any, parts: dict[str, list[str]]) -> dict:
     else:
         ev["cluster_id"] = r["cluster_id"]
     return ev
+
+
+def _resolve(conn: Connection, given: str) -> tuple[str, str] | None:
+    """Store.resolve_id inside the caller's connection."""
+    c, e = m.event_clusters, m.events
+    for kind, col in (("event", c.c.cluster_id), ("report", e.c.event_id)):
+        if conn.execute(sa.select(col).where(col == given)).first() is not None:
+            return kind, given
+    esc = given.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    found: list[tuple[str, str]] = []
+    for kind, col in (("event", c.c.cluster_id), ("report", e.c.event_id)):
+        found += [(kind, x) for (x,) in conn.execute(
+            sa.select(col).where(col.like(esc, escape="\\")).order_by(col).limit(6))]
+    if len(found) > 1:
+        shown_ids = ", ".join(x for _, x in found[:5])
+        raise StoreError(f"id prefix {given!r} is ambiguous: {shown_ids}{' …' if len(found) > 5 else ''}")
+    return found[0] if found else None
 
 
 def _day_range_of(option: str, value: str) -> tuple[str, str]:
