@@ -119,3 +119,31 @@ def test_a_named_system_names_its_maker_as_supplier(coder: Coder) -> None:
         ("AID", "arms_transfer", ("SWE",), ("COL",), None, "occurred")]
     assert _events(coder, "Colombia bought 17 fighter jets.") == [
         ("AID", "arms_transfer", (), ("COL",), None, "occurred")]
+
+
+def test_a_passive_participle_takes_its_noun_as_patient(coder: Coder) -> None:
+    """"a shipment of howitzers delivered to Chile": the noun the participle modifies is what was delivered,
+    not the subject of the clause it sits in."""
+    doc = coder.nlp("Recent weeks have seen a shipment of howitzers delivered to Chile.")
+    delivered = next(t for t in doc if t.lower_ == "delivered")
+    subj, patient = subject_of(delivered)
+    assert [t.text for t in subj] in (["shipment"], ["howitzers"]) and patient
+
+
+def test_phrase_of_a_document_subject_names_its_parties(coder: Coder) -> None:
+    doc = coder.nlp("The logistics agreement between Canada and Japan took effect.")
+    head = next(t for t in doc if t.lower_ == "agreement")
+    assert {"Canada", "Japan"} <= {t.text for t in phrase(head)}
+
+
+def test_a_supplier_in_a_relative_clause_is_not_the_supplier(coder: Coder) -> None:
+    """"from Mali" belongs to the fighters crossing into Niger, not to the drones."""
+    assert _events(coder, "France delivered drones to Niger, which fights militants coming from Mali.") == [
+        ("AID", "arms_transfer", ("FRA",), ("NER",), None, "occurred")]
+
+
+def test_equipment_arriving_is_a_delivery_and_forces_arriving_a_deployment(coder: Coder) -> None:
+    assert _events(coder, "The first Korean K9 howitzers arrived at the Baltic port of Gdynia.") == [
+        ("AID", "arms_transfer", ("KOR",), ("POL",), None, "occurred")]
+    assert [e[:3] for e in _events(coder, "The first American troops arrived in Romania.")] == [
+        ("MOBILIZE", "deployment", ("USA",))]

@@ -425,8 +425,13 @@ class SentenceCoder:
                 frameworks += fw
                 if slot in LOCATION_PREPS and role not in ("A", "T"):
                     sub = [m for m in mentions_in(list(h.subtree), mentions) if m.kind in PLACE_KINDS]
-                    places += [m for m in (pl or sub or mentions_in(phrase(h), mentions)) if m.kind != "organisation"
-                               and not (m.tok_end < len(doc) and doc[m.tok_end - 1].dep_ == "compound")]
+                    for named in (pl, sub, mentions_in(phrase(h), mentions)):
+                        # "at the Baltic port of Gdynia": a place that only modifies the head is not the place
+                        kept = [m for m in named if m.kind != "organisation"
+                                and not (m.tok_end < len(doc) and doc[m.tok_end - 1].dep_ == "compound")]
+                        if kept:
+                            places += kept
+                            break
                     continue
                 if role is None or not codes:
                     continue
@@ -448,6 +453,16 @@ class SentenceCoder:
                         things += codes
                 elif role == "L":
                     places += [m for m in mentions_in(phrase(h), mentions)]
+        if "dest" in frame.flags:
+            # "the first K2 tanks arrived at Gdynia": equipment arriving is a delivery to the place's country,
+            # unless what arrived are forces ("US troops arrived in Poland" is a deployment)
+            subj_words = {x.lemma_.lower() for k in ("subj", "obj") for h in slots.heads.get(k, []) for x in phrase(h)}
+            if self.rules.in_class("forces", subj_words):
+                return None
+            if not targets:
+                dest = location_of([p for p in places if p.kind in ("place", "capital", "name", "short")])
+                if dest and dest["country"] and dest["country"] not in actors:
+                    targets.append(dest["country"])
         if "absorb" in frame.flags and not targets:
             for x in [c for c in t.children if c.dep_ == "xcomp"]:  # "applied to join NATO"
                 for h in [c for c in x.children if c.dep_ in ("dobj", "attr")]:
@@ -472,7 +487,7 @@ class SentenceCoder:
             # "a contract for 12 Rafale fighters from France": the supplier may hang under the thing
             sources = ("from", "with") if frame.name == "signfor" else ("from",)
             for x in t.subtree:
-                if x.dep_ == "prep" and x.lower_ in sources and x.head.dep_ not in ("relcl", "advcl"):
+                if x.dep_ == "prep" and x.lower_ in sources and not _in_clause_below(x, t):
                     for h in x.children:
                         actors += [c for c in self.resolve(h, mentions, memory, set(targets))[0] if c not in targets]
         if frame.type == "AID" and not targets:
@@ -565,7 +580,9 @@ class SentenceCoder:
                     break
         if frame.type == "AID" and not actors and not things:
             # "will buy 17 Gripen fighter jets": the system names its maker (data/weapons.tsv)
-            makers = {self.rules.makers[w] for w in words if w in self.rules.makers}
+            thing_words = words | {x.lemma_.lower() for k, r in frame.slots.items() if r == "W"
+                                   for h in slots.heads.get(k, []) for x in phrase(h)}
+            makers = {self.rules.makers[w] for w in thing_words if w in self.rules.makers}
             actors += [c for c in sorted(makers) if c not in targets][:1] if len(makers) == 1 else []
         if frame.type == "AID" and not actors and things:
             actors = things  # "Turkish drones delivered to Togo": the maker's state supplies
@@ -761,7 +778,10 @@ class SentenceCoder:
                 if inner:
                     c.date = inner[0].date
         # one verb, two readings: forces sent are a deployment, not a transfer ("sent a patrol vessel to")
-        deployed = {c.trigger_i for c in cands if c.frame.mode == "deployment"}
+        # ... but equipment delivered on arrival is a transfer ("the first tanks arrived in Poland")
+        delivered = {c.trigger_i for c in cands if "dest" in c.frame.flags}
+        drop |= {id(c) for c in cands if c.frame.mode == "deployment" and c.trigger_i in delivered}
+        deployed = {c.trigger_i for c in cands if c.frame.mode == "deployment" and c.trigger_i not in delivered}
         drop |= {id(c) for c in cands if c.frame.type == "AID" and c.trigger_i in deployed}
         # rule 4: an arms contract is a transfer, not a signing: the same verb read as a purchase wins,
         # and so does a transfer named inside what was signed
@@ -782,3 +802,14 @@ class SentenceCoder:
                 continue
             out.append(c)
         return out
+
+
+def _in_clause_below(x: Token, top: Token) -> bool:
+    """Whether `x` sits in a relative, adverbial or complement clause below `top` ("Togo, which is struggling
+    with fighters moving south from Burkina Faso": the "from" is not the supplier's)."""
+    for a in x.ancestors:
+        if a.i == top.i:
+            return False
+        if a.dep_ in ("relcl", "advcl", "ccomp"):
+            return True
+    return False
