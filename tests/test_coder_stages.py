@@ -147,3 +147,10 @@ def test_equipment_arriving_is_a_delivery_and_forces_arriving_a_deployment(coder
         ("AID", "arms_transfer", ("KOR",), ("POL",), None, "occurred")]
     assert [e[:3] for e in _events(coder, "The first American troops arrived in Romania.")] == [
         ("MOBILIZE", "deployment", ("USA",))]
+
+
+def test_partners_of_an_unnamed_side_take_the_actor_named_before(coder: Coder) -> None:
+    """"India ... follows agreements signed with A and B": A and B are India's partners, not each other's."""
+    assert _events(coder, "The footprint of India follows agreements signed with Mauritius and Seychelles.") == [
+        ("AGREE", "sign", ("IND", "MUS"), (), None, "occurred"),
+        ("AGREE", "sign", ("IND", "SYC"), (), None, "occurred")]

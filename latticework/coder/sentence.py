@@ -463,6 +463,17 @@ class SentenceCoder:
                 dest = location_of([p for p in places if p.kind in ("place", "capital", "name", "short")])
                 if dest and dest["country"] and dest["country"] not in actors:
                     targets.append(dest["country"])
+        with_codes = {c for g in partners for c in g}
+        if frame.type in ("CONSULT", "AGREE", "COOPERATE") and len(partners) >= 2 and set(actors) <= with_codes \
+                and slots.heads.get("with"):
+            # "treaties signed with Tuvalu and Nauru": partners of a side the clause leaves unnamed, not of each
+            # other; the side is the nearest other actor named before it in the sentence
+            before = [c for m in mentions if m.tok_end <= t.i and m.kind not in PLACE_KINDS
+                      for c in codes_of(m, self.dictionary) if c not in with_codes]
+            side = before[-1:]
+            if side:
+                actors = side + actors
+                refs += 1
         if "absorb" in frame.flags and not targets:
             for x in [c for c in t.children if c.dep_ == "xcomp"]:  # "applied to join NATO"
                 for h in [c for c in x.children if c.dep_ in ("dobj", "attr")]:
