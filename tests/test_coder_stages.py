@@ -154,3 +154,11 @@ def test_partners_of_an_unnamed_side_take_the_actor_named_before(coder: Coder) -
     assert _events(coder, "The footprint of India follows agreements signed with Mauritius and Seychelles.") == [
         ("AGREE", "sign", ("IND", "MUS"), (), None, "occurred"),
         ("AGREE", "sign", ("IND", "SYC"), (), None, "occurred")]
+
+
+def test_an_event_noun_with_its_own_by_agent_does_not_take_the_verbs_subject(coder: Coder) -> None:
+    """"It triggered a drill by China": the by-phrase names the drill's actor; "it" is not a participant."""
+    doc = coder.nlp("It triggered a rival drill by China.")
+    drill = next(t for t in doc if t.lower_ == "drill")
+    slots = slots_for(drill, {"during"})
+    assert not slots.heads.get("subj") and [t.text for t in slots.heads["by"]] == ["China"]

@@ -237,6 +237,9 @@ def slots_for(t: Token, scene_preps: set[str], carries=lambda v: True) -> Slots:
         s.governor = g
         if carries(g):
             _verb_slots(g, s, as_carrier=True)
+            if not any(c.dep_ == "auxpass" for c in g.children) and any(
+                    h.pos_ == "PROPN" for h in s.heads.get("by", [])):
+                s.heads.pop("subj", None)  # "it triggered a rival drill by China": China's drill, not the subject's
     elif head.dep_ == "pobj" and g.dep_ == "prep" and is_verbal(g.head) and (
             g.lower_ in ("in", "on", "into", "to", "under", "as") or (g.lower_ == "for" and g.head.lemma_ in ("join",))):
         # "took part in the exercise", "agreed on a pact", "access under the 2014 agreement", "joined X for a drill";
