@@ -162,3 +162,10 @@ def test_an_event_noun_with_its_own_by_agent_does_not_take_the_verbs_subject(cod
     drill = next(t for t in doc if t.lower_ == "drill")
     slots = slots_for(drill, {"during"})
     assert not slots.heads.get("subj") and [t.text for t in slots.heads["by"]] == ["China"]
+
+
+def test_a_buyer_without_a_back_reference_keeps_its_supplier_unnamed(coder: Coder) -> None:
+    """"Other customers", "these jets" go on with the last supplier; "new submarines" do not."""
+    assert _events(coder, "France sold Rafale jets to India. Japan bought new submarines.") == [
+        ("AID", "arms_transfer", (), ("JPN",), None, "occurred"),
+        ("AID", "arms_transfer", ("FRA",), ("IND",), None, "occurred")]

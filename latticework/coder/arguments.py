@@ -103,7 +103,7 @@ def subject_of(v: Token, depth: int = 0) -> tuple[list[Token], bool]:
         return subject_of(h, depth + 1)
     if v.dep_ in ("advcl", "ccomp") and is_verbal(h) and v.tag_ in ("VBG", "VB", "VBN"):
         return subject_of(h, depth + 1)
-    if v.dep_ == "acl" and v.tag_ == "VBN" and h.pos_ in ("NOUN", "PROPN"):
+    if v.dep_ == "acl" and v.tag_ in ("VBN", "VBD") and h.pos_ in ("NOUN", "PROPN"):  # (VBD: a mis-tagged participle)
         return [h], True  # "a consignment of drones delivered to Togo": a passive participle's noun is its patient
     if v.dep_ in ("xcomp", "acl") and not is_verbal(h) and any(c.dep_ == "poss" for c in h.children):
         return [c for c in h.children if c.dep_ == "poss"], False  # "India's decision to procure"

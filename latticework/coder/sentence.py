@@ -597,6 +597,14 @@ class SentenceCoder:
             actors += [c for c in sorted(makers) if c not in targets][:1] if len(makers) == 1 else []
         if frame.type == "AID" and not actors and things:
             actors = things  # "Turkish drones delivered to Togo": the maker's state supplies
+        back = any(d.dep_ == "det" and d.lower_ in ("these", "those", "such") for k, r in frame.slots.items()
+                   if r == "W" for h in slots.heads.get(k, []) for x in phrase(h) for d in x.children)
+        if frame.type == "AID" and not actors and targets and (back or t.lemma_.lower() in self.rules.classes.get(
+                "clientele", set())) and memory.last_event and memory.last_event[0] == "AID" and memory.last_event[1]:
+            # "Other customers have included A and B", "Niger acquired six of these drones": the customers of
+            # the supplier of the last transfer
+            actors = [c for c in memory.last_event[1] if c not in targets]
+            refs += 1
         if not actors and not targets and not is_verbal(t) and memory.last_event and \
                 memory.last_event[0] == frame.type and (attached.get(t.i) or any(
                     attached.get(c.i) for c in t.children)) and not self.dictionary.kinds.get(memory.last_event[1][0]
