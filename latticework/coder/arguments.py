@@ -248,7 +248,8 @@ def slots_for(t: Token, scene_preps: set[str], carries=lambda v: True) -> Slots:
         if carries(g.head):
             _verb_slots(g.head, s, as_carrier=True)
     elif head.dep_ == "pobj" and g.dep_ == "prep" and g.lower_ in scene_preps and is_verbal(g.head) and not (
-            s.heads.get("poss") or s.heads.get("mod") or s.heads.get("of") or s.heads.get("by")):
+            s.heads.get("poss") or s.heads.get("of") or s.heads.get("by")
+            or any(h.text[:1].isupper() for h in s.heads.get("mod", []))):  # "a joint press conference" has no parties
         subj, _ = subject_of(g.head)  # "after talks with Orban, Stoltenberg said": the clause's subject took part
         s.add("subj", subj)
     elif head.dep_ in ("nsubj",) and is_verbal(g):
