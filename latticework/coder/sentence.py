@@ -755,8 +755,11 @@ class SentenceCoder:
                 v = by_i[c.carrier]
                 light = self.rules.classes.get("light", set())
                 if v.frame.type != c.frame.type and doc_tokens[v.trigger_i].lemma_.lower() in light \
-                        and "pledge" not in v.frame.flags and v.frame.type != "AGREE":
-                    drop.add(id(v))  # "joined the exercises", "took part in the drills": the noun is the event
+                        and "pledge" not in v.frame.flags and (v.frame.type != "AGREE" or (
+                            v.frame.mode == "form" and c.frame.type in ("CONSULT", "COOPERATE"))):
+                    # "joined the exercises", "took part in the drills", "joined a NATO session": the noun is
+                    # the event, not a joining of the organisation
+                    drop.add(id(v))
                     c.date = c.date or v.date
                     continue
                 if v.frame.type == c.frame.type:
