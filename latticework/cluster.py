@@ -275,6 +275,11 @@ def cluster_reports(reports: Iterable[dict[str, Any]]) -> dict[str, str]:
 NUM_PERM = 64
 BANDS = 16
 ROWS = 4
+#: A band bucket holds at most this many documents: boilerplate shared by thousands of documents
+#: would otherwise make every new one load thousands of candidates. The first ones of a bucket are
+#: kept (the originals a later copy is found by); a document all of whose buckets are full is still
+#: matched against their members, it only is not itself a candidate for later documents.
+BUCKET_LIMIT = 10
 #: Estimated Jaccard similarity of 5-word shingles from which two documents are one story.
 DUPLICATE_JACCARD = 0.7
 SHINGLE = 5

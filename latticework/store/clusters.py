@@ -115,8 +115,15 @@ class Stories:
             return
         bulk_insert(self.conn, m.doc_signatures, [{"doc_id": k, "signature": v[0].tobytes()}
                                                   for k, v in self.pending.items()])
-        bulk_insert(self.conn, m.doc_bands, [{"band": band, "doc_id": k} for k, v in self.pending.items()
-                                             for band in dict.fromkeys(v[1])])
+        filled = {band: len(ids) for band, ids in self.stored_bands.items()}
+        rows = []
+        for k, v in self.pending.items():
+            for band in dict.fromkeys(v[1]):
+                if filled.get(band, 0) < cluster.BUCKET_LIMIT:  # full buckets take no more members
+                    filled[band] = filled.get(band, 0) + 1
+                    rows.append({"band": band, "doc_id": k})
+        if rows:
+            bulk_insert(self.conn, m.doc_bands, rows)
 
 
 def source_key(origin: str, doc_id: str | None, story: tuple[str, str | None] | None) -> str:
