@@ -26,6 +26,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from scale_store import TimedCoder  # noqa: E402  (the real coder with a clock, shared by the benches)
 
 from latticework import cluster  # noqa: E402
 from latticework.coder import Coder  # noqa: E402
@@ -97,18 +100,6 @@ class Clock:
                 self.calls += 1
 
         setattr(owner, name, timed)
-
-
-class TimedCoder(Coder):
-    def __init__(self, inner: Coder) -> None:
-        self.inner, self.version, self.seconds = inner, inner.version, 0.0
-
-    def code(self, doc: Document) -> list[dict]:
-        t = time.perf_counter()
-        try:
-            return self.inner.code(doc)
-        finally:
-            self.seconds += time.perf_counter() - t
 
 
 def pure(n: int, seed: int = 3) -> dict[str, float]:

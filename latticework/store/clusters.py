@@ -13,6 +13,7 @@ stored one (latticework.cluster.DUPLICATE_JACCARD) takes that document's story a
 
 from __future__ import annotations
 
+import json
 import zlib
 from collections import defaultdict
 from collections.abc import Iterable
@@ -241,7 +242,6 @@ def backfill(conn: Connection) -> None:
     updates = []
     for eid, doc_id, origin, typ, status, when, extra in rows:
         if isinstance(extra, str):
-            import json
             extra = json.loads(extra)
         pub = published.get(doc_id) if origin == "text" else (extra or {}).get("published")
         ev = {"type": typ, "status": status, "date": when, "published": pub,

@@ -375,7 +375,7 @@ class Store:
         `coder` codes in this process (built from `data_dirs` when None). With `jobs` > 1 (and no
         `coder`), `jobs` worker processes each build the coder from `data_dirs` and code while this
         process reads the input and writes to the database; what is stored does not depend on `jobs`."""
-        from latticework.parallel import CodingError, CodingPool
+        from latticework.parallel import CodingPool
 
         report = IngestReport()
         items = checked_documents(items)  # the fields every backend can hold (latticework.validate)
@@ -440,16 +440,9 @@ class Store:
                         if isinstance(item, InputProblem):
                             problem(str(item))
                         else:
-                            doc = item
-                            try:
-                                if isinstance(result, CodingError):
-                                    raise result
-                                evs = [self._prepare_event(e, doc.id, n) for n, e in enumerate(result or [])]
-                            except Exception as exc:  # noqa: BLE001 - one bad document must not stop the run
-                                shown = exc if isinstance(exc, CodingError) else f"{type(exc).__name__}: {exc}"
-                                problem(f"{doc.origin or doc.id}: coder failed on document {doc.id!r}: {shown}")
-                            else:
-                                coded.append((doc, evs))
+                            evs = self._events_of(item, result, problem)
+                            if evs is not None:
+                                coded.append((item, evs))
                                 continue
                         if strict:
                             report.stopped = True
@@ -526,7 +519,6 @@ class Store:
         last batch, instead of in every batch: a block that many batches add to is clustered once.
         Until then they are stored but in no event; a load killed before that step leaves them so,
         and the next `ingest_coded` (or `cluster_pending`) clusters them."""
-        from latticework.parallel import CodingError
 
         report = IngestReport()
         run_id = self._start_run("ingest", coder_version, " ".join(inputs) if inputs else None)
@@ -572,15 +564,8 @@ class Store:
                     elif isinstance(item, InputProblem):
                         problem(str(item))
                     else:
-                        result = results.pop(id(item), None)
-                        try:
-                            if isinstance(result, CodingError):
-                                raise result
-                            evs = [self._prepare_event(e, item.id, n) for n, e in enumerate(result or [])]
-                        except Exception as exc:  # noqa: BLE001 - one bad document must not stop the load
-                            shown = exc if isinstance(exc, CodingError) else f"{type(exc).__name__}: {exc}"
-                            problem(f"{item.origin or item.id}: coder failed on document {item.id!r}: {shown}")
-                        else:
+                        evs = self._events_of(item, results.pop(id(item), None), problem)
+                        if evs is not None:
                             coded.append((item, evs))
                 write(coded)
             if defer_clustering:
@@ -803,6 +788,20 @@ class Store:
             conn.execute(upsert(m.actors).on_conflict_do_nothing(index_elements=["code"]),
                          [{"code": c, "name": actor_info(c)[0], "kind": actor_info(c)[1]} for c in missing])
         # Not added to the cache here: the transaction may still roll back.
+
+    def _events_of(self, doc: Document, result: Any, problem: Callable[[str], None]) -> list[dict] | None:
+        """A document's coded events, checked; None (after one problem line) when its coding failed:
+        one bad document must not stop an ingest or a load."""
+        from latticework.parallel import CodingError
+
+        try:
+            if isinstance(result, CodingError):
+                raise result
+            return [self._prepare_event(e, doc.id, n) for n, e in enumerate(result or [])]
+        except Exception as exc:  # noqa: BLE001 - reported, and the run goes on
+            shown = exc if isinstance(exc, CodingError) else f"{type(exc).__name__}: {exc}"
+            problem(f"{doc.origin or doc.id}: coder failed on document {doc.id!r}: {shown}")
+            return None
 
     @staticmethod
     def _prepare_event(ev: dict, doc_id: str, n: int) -> dict:
